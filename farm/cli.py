@@ -1,0 +1,84 @@
+"""The `farm` command: wires click groups to `farm.commands.*`, turns errors into one line."""
+
+from __future__ import annotations
+
+import importlib
+import sys
+
+import click
+
+from farm import __version__
+
+# name -> (module, attribute, one-line help). Modules load only when their command runs,
+# so `farm --help` stays instant.
+COMMANDS: dict[str, tuple[str, str, str]] = {
+    "init": ("farm.commands.init", "init", "Make the current git repo a farm (idempotent)."),
+    "capture": ("farm.commands.capture", "capture", "Record a miss as a correction, artifact and commit."),
+    "match": ("farm.commands.match", "match", "Find corrections that a miss repeats."),
+    "check": ("farm.commands.check", "check", "Run grader rules on files; exit 1 on a violation."),
+    "status": ("farm.commands.status", "status", "The tracker: every correction and how it holds."),
+    "reindex": ("farm.commands.reindex", "reindex", "Rebuild the derived index from the farm's files."),
+    "sessions": ("farm.commands.sessions", "sessions", "Import and list agent sessions (Claude Code, Codex)."),
+    "spend": ("farm.commands.spend", "spend", "Tokens and cost by model, day, agent, task type, session."),
+    "hooks": ("farm.commands.hooks", "hooks", "Wire farm into the agents and git."),
+}
+
+
+class LazyGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name not in COMMANDS:
+            return None
+        module, attr, _ = COMMANDS[name]
+        return getattr(importlib.import_module(module), attr)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = [(name, COMMANDS[name][2]) for name in self.list_commands(ctx)]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="farm")
+@click.option("--debug", is_flag=True, help="Show the full traceback on errors.")
+@click.pass_context
+def cli(ctx: click.Context, debug: bool) -> None:
+    """Keep the correction from an expensive agent session, and prove whether it held.
+
+    \b
+    After a session that went wrong:
+      farm capture            record the miss as a test, grader rule, prompt line or skill
+      farm match "TEXT"       is this miss a repeat of an earlier correction?
+      farm check PATH...      run the grader rules
+      farm status             which corrections hold, which leak
+    """
+    ctx.obj = {"debug": debug}
+
+
+def main() -> None:
+    debug = "--debug" in sys.argv[1:]
+    try:
+        cli.main(standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("Aborted.", err=True)
+        sys.exit(130)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except Exception as exc:  # the one place that turns any failure into one line
+        from farm.errors import FarmError
+
+        if debug:
+            raise
+        if isinstance(exc, FarmError):
+            click.echo(f"farm: {exc}", err=True)
+            sys.exit(exc.exit_code)
+        if isinstance(exc, KeyboardInterrupt):
+            sys.exit(130)
+        click.echo(f"farm: unexpected error: {type(exc).__name__}: {exc} (run with --debug for details)", err=True)
+        sys.exit(1)
+    sys.exit(0)

@@ -1,0 +1,43 @@
+"""The farm's settings: `[tool.farm]` in pyproject.toml, or farm.toml, over defaults."""
+
+from __future__ import annotations
+
+import copy
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from farm.errors import InvalidInput
+
+DEFAULTS: dict[str, Any] = {
+    "corrections_dir": "corrections",
+    "templates_dir": "templates",
+    "test_dir": "tests/farm",
+    "prompt_files": ["AGENTS.md", "CLAUDE.md"],
+    "skill_dirs": [".claude/skills", ".agents/skills"],
+    "match_threshold": None,  # None: the matcher's own default
+    "preserve_threshold": 85,
+    "min_exposure": 5,
+    "record_sessions": False,
+    "task_types": {},
+    "prices": {},
+}
+
+
+def load_config(root: Path) -> dict[str, Any]:
+    """Settings for the farm at `root`: farm.toml wins over pyproject.toml's [tool.farm]."""
+    config = copy.deepcopy(DEFAULTS)
+    config.update(_read_toml(root / "pyproject.toml").get("tool", {}).get("farm", {}))
+    farm_toml = root / "farm.toml"
+    if farm_toml.exists():
+        config.update(_read_toml(farm_toml))
+    return config
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    if not path.exists():
+        return {}
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise InvalidInput(f"{path.name}: not valid TOML ({exc})") from None

@@ -1,0 +1,57 @@
+"""Printing helpers shared by every command: JSON, plain tables, terminal-safe text."""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import click
+
+# C0/C1 control characters (ANSI escapes start with ESC) except tab and newline.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def safe(text: object) -> str:
+    """Text fit for a terminal: control characters and ANSI escapes shown, not obeyed."""
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", str(text))
+
+
+def echo_json(data: Any) -> None:
+    click.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+
+
+def echo_json_line(data: Any) -> None:
+    click.echo(json.dumps(data, ensure_ascii=False, default=str))
+    sys.stdout.flush()
+
+
+def table(headers: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
+    """A plain left-aligned text table; numbers right-aligned."""
+    body = [[safe(cell if cell is not None else "-") for cell in row] for row in rows]
+    widths = [len(h) for h in headers]
+    for row in body:
+        widths = [max(w, len(c)) for w, c in zip(widths, row)]
+    numeric = [
+        all(_is_number(row[i]) for row in body) and bool(body) for i in range(len(headers))
+    ]
+
+    def fmt(cells: Sequence[str]) -> str:
+        out = [
+            c.rjust(w) if num else c.ljust(w) for c, w, num in zip(cells, widths, numeric)
+        ]
+        return "  ".join(out).rstrip()
+
+    lines = [fmt(headers), fmt(["-" * w for w in widths])]
+    lines += [fmt(row) for row in body]
+    return "\n".join(lines)
+
+
+def _is_number(text: str) -> bool:
+    return bool(re.fullmatch(r"[-+$]?[\d,]*\.?\d+%?|-", text))
+
+
+def money(value: float | None) -> str:
+    return "unknown" if value is None else f"${value:,.2f}"
