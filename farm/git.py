@@ -102,13 +102,20 @@ def commit_paths(root: Path, paths: list[str], message: str) -> str:
     state = repo_state(root)
     if state.blocker:
         raise GitStateError(f"not committing: {state.blocker}")
+    import git
+
     repo = _repo(root)
-    repo.git.add("--", *paths)
-    if state.unborn:
-        # `commit --only` needs a HEAD; on an unborn branch the index holds only what
-        # was staged, so commit those paths from a private index instead.
-        return _commit_from_private_index(repo, paths, message)
-    repo.git.commit("--no-verify", "--quiet", "-m", message, "--only", "--", *paths)
+    try:
+        repo.git.add("--", *paths)
+        if state.unborn:
+            # `commit --only` needs a HEAD; on an unborn branch the index holds only what
+            # was staged, so commit those paths from a private index instead.
+            return _commit_from_private_index(repo, paths, message)
+        repo.git.commit("--no-verify", "--quiet", "-m", message, "--only", "--", *paths)
+    except git.GitCommandError as exc:
+        reason = (exc.stderr or str(exc)).strip().splitlines()
+        detail = reason[-1].strip() if reason else "unknown reason"
+        raise GitStateError(f"git could not commit ({detail.removeprefix('stderr: ').strip()})") from None
     return repo.head.commit.hexsha
 
 
@@ -154,3 +161,26 @@ def first_added(root: Path, path: str) -> datetime | None:
     out = repo.git.log("--diff-filter=A", "--format=%ct", "--reverse", "--", path)
     first = out.split()[:1]
     return datetime.fromtimestamp(int(first[0]), tz=timezone.utc) if first else None
+
+
+def ls_files(root: Path) -> list[str]:
+    """Tracked files, relative to root."""
+    out = _repo(root).git.ls_files("-z")
+    return [p for p in out.split("\0") if p]
+
+
+def first_added_times(root: Path, folder: str) -> dict[str, datetime]:
+    """When each file under `folder` first entered HEAD's history, in one pass of git log."""
+    repo = _repo(root)
+    if not repo.head.is_valid():
+        return {}
+    out = repo.git.log("--diff-filter=A", "--format=\x1e%ct", "--name-only", "--no-renames", "--", folder)
+    added: dict[str, datetime] = {}
+    for record in out.split("\x1e"):
+        lines = [line for line in record.splitlines() if line.strip()]
+        if not lines:
+            continue
+        when = datetime.fromtimestamp(int(lines[0]), tz=timezone.utc)
+        for path in lines[1:]:
+            added[path] = when  # log runs newest first, so the last seen is the first added
+    return added

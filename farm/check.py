@@ -1,0 +1,193 @@
+"""Grader rules and `farm check`: each rule file in corrections/graders/ checks the files it
+applies to. A violation is `path:line: correction-id: message`."""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+import shlex
+import subprocess
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from farm.model import read_text
+from farm.project import Farm
+
+GRADER_DIR = "graders"
+_MAX_FILE = 5_000_000
+_MAX_HITS = 20
+
+
+@dataclass(frozen=True)
+class Violation:
+    path: str
+    line: int
+    correction: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}: {self.correction}: {self.message}"
+
+
+@dataclass
+class GraderRule:
+    correction: str
+    message: str
+    applies_to: list[str]
+    must_match: list[str] = field(default_factory=list)
+    must_not_match: list[str] = field(default_factory=list)
+    must_preserve: list[str] = field(default_factory=list)
+    preserve_threshold: int = 85
+    require_heading: list[str] = field(default_factory=list)
+    check_cmd: str | None = None
+
+    def applies(self, rel: str) -> bool:
+        return any(glob in ("**", "*") or fnmatch.fnmatchcase(rel, glob) for glob in self.applies_to)
+
+
+@dataclass
+class CheckReport:
+    violations: list[Violation] = field(default_factory=list)
+    checked: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+def load_rules(farm: Farm, skip: set[str] = frozenset()) -> tuple[list[GraderRule], list[str]]:
+    """The grader rules of the farm (minus corrections in `skip`), and warnings for broken ones."""
+    import yaml
+
+    rules, warnings = [], []
+    folder = farm.corrections_dir / GRADER_DIR
+    for path in sorted(folder.glob("*.yml")) if folder.is_dir() else []:
+        rel = farm.rel(path)
+        try:
+            data = yaml.safe_load(read_text(path, rel))
+            rule = _rule_from(data, rel)
+        except (yaml.YAMLError, ValueError, TypeError) as exc:
+            warnings.append(f"{rel}: {str(exc).splitlines()[0]}")
+            continue
+        except Exception as exc:  # InvalidCorrection from read_text
+            warnings.append(str(exc))
+            continue
+        if rule.correction not in skip:
+            rules.append(rule)
+    return rules, warnings
+
+
+def _rule_from(data: object, rel: str) -> GraderRule:
+    if not isinstance(data, dict) or not isinstance(data.get("correction"), str):
+        raise ValueError("correction: required field is missing")
+    known = GraderRule.__dataclass_fields__
+    values = {k: v for k, v in data.items() if k in known}
+    for key in ("applies_to", "must_match", "must_not_match", "must_preserve", "require_heading"):
+        value = values.get(key, [])
+        values[key] = [value] if isinstance(value, str) else list(value or [])
+    values.setdefault("message", "")
+    values["applies_to"] = values["applies_to"] or ["**"]
+    for pattern in values["must_match"] + values["must_not_match"]:
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            raise ValueError(f"bad regex {pattern!r}: {exc}") from None
+    return GraderRule(**values)
+
+
+def check_paths(farm: Farm, rules: list[GraderRule], paths: list[str]) -> CheckReport:
+    """Run every rule that applies to each path (paths relative to the repo root)."""
+    report = CheckReport()
+    for rel in paths:
+        applicable = [rule for rule in rules if rule.applies(rel)]
+        if not applicable:
+            continue
+        text = _read(farm.root / rel)
+        if text is None:
+            continue
+        report.checked.append(rel)
+        for rule in applicable:
+            report.violations.extend(check_text(farm.root, rule, rel, text))
+    return report
+
+
+def _read(path: Path) -> str | None:
+    try:
+        raw = path.read_bytes()[:_MAX_FILE]
+    except OSError:
+        return None
+    if b"\0" in raw[:8192]:
+        return None  # binary
+    return raw.decode("utf-8", errors="replace")
+
+
+def check_text(root: Path, rule: GraderRule, rel: str, text: str) -> list[Violation]:
+    found: list[Violation] = []
+    hit = lambda line, msg: found.append(Violation(rel, line, rule.correction, msg))  # noqa: E731
+    for pattern in rule.must_match:
+        if not re.search(pattern, text, re.M):
+            hit(1, _say(rule, f"must match /{pattern}/"))
+    for pattern in rule.must_not_match:
+        for m in list(re.finditer(pattern, text, re.M))[:_MAX_HITS]:
+            hit(_line_of(text, m.start()), _say(rule, f"must not match /{pattern}/ (found {m.group()[:60]!r})"))
+    for statement in rule.must_preserve:
+        score = preserved_score(statement, text)
+        if score < rule.preserve_threshold:
+            hit(1, _say(rule, f"lost a statement it must keep: {_clip(statement)!r} (best match {score:.0f}, needs {rule.preserve_threshold})"))
+    missing = _missing_headings(rule.require_heading, text)
+    for heading in missing:
+        hit(1, _say(rule, f"has no heading {heading!r}"))
+    if rule.check_cmd:
+        failure = _run_check(root, rule.check_cmd, rel)
+        if failure:
+            hit(1, _say(rule, failure))
+    return found
+
+
+def preserved_score(statement: str, text: str) -> float:
+    """How well `text` still contains `statement`, 0-100, ignoring case, spacing and punctuation."""
+    from rapidfuzz import fuzz
+    from rapidfuzz.utils import default_process
+
+    needle, haystack = default_process(statement), default_process(text)
+    if not needle:
+        return 100.0
+    if needle in haystack:
+        return 100.0
+    return fuzz.partial_ratio(needle, haystack)
+
+
+def _missing_headings(wanted: list[str], text: str) -> list[str]:
+    if not wanted:
+        return []
+    from markdown_it import MarkdownIt
+
+    tokens = MarkdownIt("commonmark").parse(text)
+    present = {
+        " ".join(tokens[i + 1].content.split()).casefold()
+        for i, tok in enumerate(tokens) if tok.type == "heading_open" and i + 1 < len(tokens)
+    }
+    return [h for h in wanted if " ".join(h.lstrip("# ").split()).casefold() not in present]
+
+
+def _run_check(root: Path, command: str, rel: str) -> str | None:
+    quoted = shlex.quote(rel)
+    line = command.replace("{path}", quoted) if "{path}" in command else f"{command} {quoted}"
+    try:
+        proc = subprocess.run(line, shell=True, cwd=root, capture_output=True, text=True, timeout=300)  # noqa: S602 - the repo's own committed rule
+    except subprocess.TimeoutExpired:
+        return f"check command timed out: {command}"
+    if proc.returncode == 0:
+        return None
+    tail = (proc.stdout + proc.stderr).strip().splitlines()
+    return f"check command exited {proc.returncode}" + (f": {tail[-1][:200]}" if tail else "")
+
+
+def _say(rule: GraderRule, detail: str) -> str:
+    return f"{rule.message} ({detail})" if rule.message else detail
+
+
+def _clip(text: str, limit: int = 70) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _line_of(text: str, offset: int) -> int:
+    return text.count("\n", 0, offset) + 1

@@ -1,0 +1,120 @@
+import click
+
+from farm.output import echo_json, safe
+
+KIND_HELP = "test: a pytest test; grader: a rule `farm check` enforces; prompt: a line in AGENTS.md/CLAUDE.md; skill: a SKILL.md."
+
+
+@click.command()
+@click.option("--title", help="The miss in a few words.")
+@click.option("--what", help="What went wrong (secrets are redacted before anything is written).")
+@click.option("--rule", help="The rule that prevents it next time.")
+@click.option("--kind", type=click.Choice(["test", "grader", "prompt", "skill"]), help=KIND_HELP)
+@click.option("--task-type", help="bug fix, refactor, docs, …: scopes the correction.")
+@click.option("--tag", "tags", multiple=True, help="A tag (repeatable).")
+@click.option("--signature", multiple=True, help="A phrase that identifies the failure in a transcript (repeatable; proposed from --what when omitted).")
+@click.option("--check-cmd", help="test/grader: a command; exit status decides (test: must exit --expect-exit).")
+@click.option("--expect-exit", type=int, default=0, show_default=True, help="test: the exit status the check must give.")
+@click.option("--expect-output", help="test: text the check's output must contain.")
+@click.option("--test-file", help="test: link a regression test you already wrote instead of generating one.")
+@click.option("--must-match", multiple=True, help="grader: a regex the file must match.")
+@click.option("--must-not-match", multiple=True, help="grader: a regex the file must not match.")
+@click.option("--must-preserve", multiple=True, help="grader: a statement the file must keep (fuzzy).")
+@click.option("--preserve-threshold", type=click.IntRange(1, 100), help="grader: similarity 1-100 that counts as kept (default from config, 85).")
+@click.option("--require-heading", multiple=True, help="grader: a markdown heading the file must have.")
+@click.option("--applies-to", multiple=True, help="grader/skill: a glob of the files the rule is for (repeatable).")
+@click.option("--new", "force_new", is_flag=True, help="A new correction even if it matches an earlier one.")
+@click.option("--yes", "-y", is_flag=True, help="No questions: accept farm's recurrence verdict.")
+@click.option("--no-commit", is_flag=True, help="Write the files but do not commit them.")
+@click.option("--json", "as_json", is_flag=True, help='Print {"id", "recurrence_of", "files", "commit"}.')
+def capture(as_json: bool, yes: bool, force_new: bool, no_commit: bool, **fields) -> None:
+    """Record a miss: a new correction with its artifact, committed — or, when it
+    repeats an earlier correction, a recurrence of that one.
+
+    \b
+    Interactive:  farm capture
+    With flags:   farm capture --title "Draft drops the stated takeaway" \\
+                    --what "The rewrite turned the point into a generic lesson." \\
+                    --rule "A draft must keep the takeaway sentence the author stated." \\
+                    --kind grader --must-preserve "The extra spend should ..." \\
+                    --applies-to "posts/*.md" --task-type docs --yes --json
+
+    Only the files farm writes are committed; whatever you had staged stays staged.
+    """
+    from farm.capture import Miss, capture as run_capture
+    from farm.project import open_farm
+
+    farm = open_farm()
+    ask = not yes
+    miss = _miss_from(fields, ask)
+
+    def confirm(match) -> bool:
+        if not ask:
+            return True
+        question = f"This looks like a recurrence of {match.id} “{safe(match.title)}” (score {match.score:.0f}). Record it as one?"
+        return click.confirm(question, default=True, err=True)
+
+    result = run_capture(farm, miss, force_new=force_new, confirm=confirm, commit=not no_commit)
+    for warning in result.warnings:
+        click.echo(f"farm: warning: {safe(warning)}", err=True)
+    if as_json:
+        echo_json(result.as_json())
+        return
+    _report(result)
+
+
+def _miss_from(fields: dict, ask: bool):
+    from farm.capture import Miss
+    from farm.errors import InvalidInput
+
+    def need(key: str, prompt: str, **kwargs):
+        if fields.get(key):
+            return fields[key]
+        if not ask:
+            raise InvalidInput(f"--{key.replace('_', '-')} is required with --yes")
+        return click.prompt(prompt, err=True, **kwargs)
+
+    title = need("title", "Title (the miss in a few words)")
+    what = fields.get("what") or (ask and _ask_what()) or need("what", "What went wrong")
+    rule = need("rule", "The rule that prevents it")
+    kind = need("kind", "Kind", type=click.Choice(["test", "grader", "prompt", "skill"]), default="prompt")
+    options = {k: v for k, v in fields.items() if k not in ("title", "what", "rule", "kind", "task_type", "tags", "signature") and v not in (None, ())}
+    if ask:
+        _ask_kind_options(kind, options)
+    return Miss(
+        title=title, what=what, rule=rule, kind=kind, task_type=fields.get("task_type"),
+        tags=list(fields.get("tags") or ()), signature=list(fields.get("signature") or ()), options=options,
+    )
+
+
+def _ask_what() -> str:
+    text = click.prompt("What went wrong (empty: open $EDITOR)", default="", show_default=False, err=True)
+    if text.strip():
+        return text
+    edited = click.edit("\n# Describe what went wrong. Lines starting with # are dropped.\n")
+    return "\n".join(line for line in (edited or "").splitlines() if not line.startswith("#")).strip()
+
+
+def _ask_kind_options(kind: str, options: dict) -> None:
+    checks = ("check_cmd", "must_match", "must_not_match", "must_preserve", "require_heading", "test_file")
+    if any(options.get(k) for k in checks):
+        return
+    if kind == "test":
+        options["check_cmd"] = click.prompt("Command that passes once the miss is fixed", err=True)
+    elif kind == "grader":
+        options["must_preserve"] = [click.prompt("A statement the files must keep", err=True)]
+        glob = click.prompt("Files it applies to (glob)", default="**", err=True)
+        options["applies_to"] = [glob]
+
+
+def _report(result) -> None:
+    if result.recurrence_of:
+        click.echo(f"Recorded a recurrence of {result.id} (match score {result.match_score:.0f}).")
+    else:
+        click.echo(f"Captured {result.id}.")
+    for path in result.files:
+        click.echo(f"  wrote {path}")
+    if result.commit:
+        click.echo(f"Committed {result.commit[:10]}.")
+    if result.note:
+        click.echo(f"Note: {result.note}")
