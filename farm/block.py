@@ -11,8 +11,9 @@ from farm.errors import InvalidInput
 
 BEGIN = "<!-- farm:begin -->"
 END = "<!-- farm:end -->"
-_BEGIN = re.compile(r"^[ \t]*<!--\s*farm:begin\b[^\n]*?-->[ \t]*\r?$", re.M)
-_END = re.compile(r"^[ \t]*<!--\s*farm:end\b[^\n]*?-->[ \t]*\r?$", re.M)
+# The markers match without their line ending, so replacing a block keeps the file's own.
+_BEGIN = re.compile(r"^[ \t]*<!--\s*farm:begin\b[^\n]*?-->[ \t]*(?=\r?$)", re.M)
+_END = re.compile(r"^[ \t]*<!--\s*farm:end\b[^\n]*?-->[ \t]*(?=\r?$)", re.M)
 
 
 def newline_of(text: str) -> str:
@@ -31,16 +32,6 @@ def find_block(text: str, name: str) -> tuple[int, int] | None:
             "fix them by hand and run again"
         )
     return begins[0].start(), ends[0].end()
-
-
-def block_content(text: str, name: str) -> str | None:
-    """The text between the markers (without them), or None when there is no block."""
-    span = find_block(text, name)
-    if span is None:
-        return None
-    inner = text[span[0]:span[1]]
-    inner = inner.split("\n", 1)[1] if "\n" in inner else ""
-    return inner.rsplit("\n", 1)[0] + "\n" if "\n" in inner else ""
 
 
 def replace_block(text: str, inner: str, name: str) -> str:

@@ -69,7 +69,7 @@ def clean_miss(miss: Miss) -> Miss:
 
 
 def _strip_controls(text: str) -> str:
-    return re.sub(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]|\x1b\[[0-9;?]*[ -/]*[@-~]", "", text or "")
+    return re.sub(r"\x1b\[[0-9;?]*[ -/]*[@-~]|[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]", "", text or "")
 
 
 _ERROR_LINE = re.compile(r"(error|exception|traceback|failed|fatal|panic|not found|denied)", re.I)

@@ -57,18 +57,23 @@ def cli(ctx: click.Context, debug: bool) -> None:
     ctx.obj = {"debug": debug}
 
 
-def main() -> None:
-    debug = "--debug" in sys.argv[1:]
+def run(argv: list[str]) -> int:
+    """Run farm with `argv`; return the exit status. Failures become one line on stderr."""
+    debug = "--debug" in argv
     try:
-        cli.main(standalone_mode=False)
+        cli.main(args=argv, prog_name="farm", standalone_mode=False)
     except click.exceptions.Abort:
         click.echo("Aborted.", err=True)
-        sys.exit(130)
+        return 130
     except click.ClickException as exc:
         exc.show()
-        sys.exit(exc.exit_code)
+        return exc.exit_code
     except click.exceptions.Exit as exc:
-        sys.exit(exc.exit_code)
+        return exc.exit_code
+    except SystemExit as exc:
+        return exc.code if isinstance(exc.code, int) else 1
+    except KeyboardInterrupt:
+        return 130
     except Exception as exc:  # the one place that turns any failure into one line
         from farm.errors import FarmError
 
@@ -76,9 +81,11 @@ def main() -> None:
             raise
         if isinstance(exc, FarmError):
             click.echo(f"farm: {exc}", err=True)
-            sys.exit(exc.exit_code)
-        if isinstance(exc, KeyboardInterrupt):
-            sys.exit(130)
+            return exc.exit_code
         click.echo(f"farm: unexpected error: {type(exc).__name__}: {exc} (run with --debug for details)", err=True)
-        sys.exit(1)
-    sys.exit(0)
+        return 1
+    return 0
+
+
+def main() -> None:
+    sys.exit(run(sys.argv[1:]))

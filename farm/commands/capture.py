@@ -68,14 +68,14 @@ def _miss_from(fields: dict, ask: bool):
     from farm.errors import InvalidInput
 
     def need(key: str, prompt: str, **kwargs):
-        if fields.get(key):
+        if fields.get(key) is not None:
             return fields[key]
         if not ask:
             raise InvalidInput(f"--{key.replace('_', '-')} is required with --yes")
         return click.prompt(prompt, err=True, **kwargs)
 
     title = need("title", "Title (the miss in a few words)")
-    what = fields.get("what") or (ask and _ask_what()) or need("what", "What went wrong")
+    what = fields["what"] if fields.get("what") is not None else (ask and _ask_what()) or need("what", "What went wrong")
     rule = need("rule", "The rule that prevents it")
     kind = need("kind", "Kind", type=click.Choice(["test", "grader", "prompt", "skill"]), default="prompt")
     options = {k: v for k, v in fields.items() if k not in ("title", "what", "rule", "kind", "task_type", "tags", "signature") and v not in (None, ())}
