@@ -1,0 +1,42 @@
+"""Agent session logs: one reader module per agent format, in a plain registry.
+
+A reader module provides AGENT, default_dirs(), discover(dirs), session_id_for(path),
+is_subagent(path) and scan(path, offset, state, stats) -> FileScan.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from types import ModuleType
+
+from farm.sessions import claude, codex
+from farm.sessions.model import SessionRecord, Usage
+
+READERS: dict[str, ModuleType] = {"claude": claude, "codex": codex}
+
+__all__ = ["READERS", "SessionRecord", "Usage", "reader_for", "read_session"]
+
+
+def reader_for(path: Path) -> ModuleType:
+    """The reader for a transcript, from its name or, failing that, its first line."""
+    if path.name.startswith("rollout-") or path.name.endswith(".zst"):
+        return codex
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(4096)
+    except OSError:
+        return claude
+    first = head.split(b"\n", 1)[0]
+    if b'"payload"' in first and (b'"session_meta"' in first or b'"turn_context"' in first):
+        return codex
+    return claude
+
+
+def read_session(path: Path) -> SessionRecord:
+    """Read one transcript (and, for Claude Code, its subagents' transcripts) into a record.
+
+    Nothing is written to the store; raises InvalidInput when the file holds no session.
+    """
+    from farm.sessions.importer import read_one
+
+    return read_one(Path(path))

@@ -1,0 +1,197 @@
+"""Dollar cost of usage, from the pinned `genai-prices` data (offline) or config overrides.
+
+A model without a known price costs None ("price unknown"), never $0. Long-context tiers
+(a higher rate once one request reads more than N tokens) apply per request, so each call
+is put in its tier when imported and usage is priced per (model, tier).
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from datetime import datetime, timezone
+from decimal import Decimal
+from functools import lru_cache
+
+from farm.errors import InvalidInput
+from farm.sessions.model import Usage
+
+BASE_TIER = -1
+# Config override keys, USD per million tokens.
+OVERRIDE_KEYS = ("input_mtok", "output_mtok", "cache_read_mtok", "cache_write_mtok", "cache_write_1h_mtok")
+
+
+class Pricer:
+    """Prices per model; `overrides` is `[tool.farm] prices`: {model or glob: {key: $/MTok}}."""
+
+    def __init__(self, overrides: dict | None = None):
+        self.overrides = _check_overrides(overrides or {})
+        self._cache: dict[tuple[str, int], object] = {}
+
+    def tier(self, model: str, context_tokens: int) -> int:
+        """The tier a request reading `context_tokens` falls in (BASE_TIER for the base rate)."""
+        crossed = BASE_TIER
+        for start in _thresholds(model):
+            if context_tokens > start:
+                crossed = start
+        return crossed
+
+    def known(self, model: str) -> bool:
+        return self._override(model) is not None or _model_info(model) is not None
+
+    def cost(self, model: str, usage: Usage, tier: int = BASE_TIER, when: datetime | None = None) -> float | None:
+        if not usage.total_tokens:
+            return 0.0
+        override = self._override(model)
+        if override is not None:
+            return _flat_cost(override, usage)
+        price = self._price(model, tier, when)
+        if price is None:
+            return None
+        return float(price.calc_price(_genai_usage(usage))["total_price"])
+
+    def _override(self, model: str) -> dict | None:
+        if model in self.overrides:
+            return self.overrides[model]
+        for pattern, prices in self.overrides.items():
+            if fnmatch.fnmatchcase(model, pattern):
+                return prices
+        return None
+
+    def _price(self, model: str, tier: int, when: datetime | None):
+        day = (when or datetime.now(timezone.utc)).date()
+        key = (model, tier, day)
+        if key not in self._cache:
+            self._cache[key] = _resolved_price(model, tier, day)
+        return self._cache[key]
+
+
+def _check_overrides(overrides: dict) -> dict:
+    if not isinstance(overrides, dict):
+        raise InvalidInput("[tool.farm] prices must be a table of model = {input_mtok = …, …}")
+    for model, prices in overrides.items():
+        if not isinstance(prices, dict) or not prices:
+            raise InvalidInput(f"[tool.farm] prices.{model} must be a table like {{input_mtok = 3.0}}")
+        for key, value in prices.items():
+            if key not in OVERRIDE_KEYS:
+                raise InvalidInput(f"[tool.farm] prices.{model}: unknown key {key!r} (use {', '.join(OVERRIDE_KEYS)})")
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+                raise InvalidInput(f"[tool.farm] prices.{model}.{key} must be a non-negative number")
+    return overrides
+
+
+def _flat_cost(prices: dict, usage: Usage) -> float:
+    input_rate = prices.get("input_mtok", 0.0)
+    write_rate = prices.get("cache_write_mtok", input_rate)
+    per_token = (
+        usage.input_tokens * input_rate
+        + (usage.output_tokens + usage.reasoning_tokens) * prices.get("output_mtok", 0.0)
+        + usage.cache_read_tokens * prices.get("cache_read_mtok", input_rate)
+        + usage.cache_write_5m_tokens * write_rate
+        + usage.cache_write_1h_tokens * prices.get("cache_write_1h_mtok", write_rate)
+    )
+    return per_token / 1_000_000
+
+
+def _genai_usage(usage: Usage):
+    from genai_prices import Usage as GenaiUsage
+
+    # genai-prices counts cache reads and writes inside input_tokens, reasoning inside output.
+    fields = {
+        "input_tokens": usage.context_tokens,
+        "output_tokens": usage.output_tokens + usage.reasoning_tokens,
+        "cache_read_tokens": usage.cache_read_tokens,
+        "cache_write_tokens": usage.cache_creation_tokens,
+        "cache_write_1h_tokens": usage.cache_write_1h_tokens,
+    }
+    if usage.reasoning_tokens:
+        fields["output_reasoning_tokens"] = usage.reasoning_tokens
+    return GenaiUsage(**fields)
+
+
+@lru_cache(maxsize=None)
+def _model_info(model: str):
+    from genai_prices.data_snapshot import get_snapshot
+
+    try:
+        _provider, info = get_snapshot().find_provider_model(model, None, None, None)
+    except LookupError:
+        return None
+    return info
+
+
+@lru_cache(maxsize=None)
+def _thresholds(model: str) -> tuple[int, ...]:
+    info = _model_info(model)
+    if info is None:
+        return ()
+    from genai_prices.types import ModelPrice, TieredPrices
+
+    prices = [info.prices] if isinstance(info.prices, ModelPrice) else [c.prices for c in info.prices]
+    starts = {
+        tier.start
+        for price in prices
+        for value in vars(price).values()
+        if isinstance(value, TieredPrices)
+        for tier in value.tiers
+    }
+    return tuple(sorted(starts))
+
+
+def _resolved_price(model: str, tier: int, day):
+    """The model's price on `day` with every tiered rate fixed at `tier`."""
+    info = _model_info(model)
+    if info is None:
+        return None
+    from genai_prices.types import ModelPrice, TieredPrices
+
+    when = datetime(day.year, day.month, day.day, 12, tzinfo=timezone.utc)
+    price = info.get_prices(when)
+    fixed: dict[str, Decimal] = {}
+    for key, value in vars(price).items():
+        if isinstance(value, TieredPrices):
+            value = _rate_at(value, tier)
+        if value is not None and not key.startswith("_"):
+            fixed[key] = value
+    return ModelPrice(**fixed)
+
+
+def _rate_at(prices, tier: int) -> Decimal:
+    rate = prices.base
+    for step in prices.tiers:
+        if tier >= step.start:
+            rate = step.price
+    return rate
+
+
+def data_version() -> str:
+    from importlib.metadata import version
+
+    return f"genai-prices {version('genai-prices')}"
+
+
+_active: Pricer | None = None
+
+
+def active_pricer() -> Pricer:
+    """The pricer for this run: config overrides of the farm at the current directory, if any."""
+    global _active
+    if _active is None:
+        _active = Pricer(_config_overrides())
+    return _active
+
+
+def set_active_pricer(pricer: Pricer | None) -> None:
+    global _active
+    _active = pricer
+
+
+def _config_overrides() -> dict:
+    from farm import git
+    from farm.config import load_config
+    from farm.errors import NotAGitRepo
+
+    try:
+        root = git.find_root()
+    except NotAGitRepo:
+        return {}
+    return load_config(root).get("prices") or {}

@@ -1,0 +1,212 @@
+"""The imported-session store: `FARM_HOME/sessions.sqlite` (derived; rebuilt, never migrated).
+
+Tables: `files` (per transcript: how far it was read, and what it said about its session),
+`calls` (one row per billed response, deduplicated across files), `sessions` (aggregates,
+recomputed for the sessions an import touched) and `commits` (git commits made in a
+session's repo while it ran).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import datetime, timezone
+from pathlib import Path
+
+from farm.paths import farm_home
+from farm.sessions.model import SessionRecord, Usage
+
+SCHEMA_VERSION = 3
+USAGE_COLUMNS = ("input", "output", "cw5", "cw1", "cread", "reasoning")
+
+SCHEMA = """
+CREATE TABLE files (
+    path TEXT PRIMARY KEY, agent TEXT NOT NULL, session_id TEXT, subagent INTEGER NOT NULL,
+    size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL, head_len INTEGER NOT NULL, head TEXT NOT NULL,
+    offset INTEGER NOT NULL, state TEXT NOT NULL,
+    start REAL, end REAL, cwd TEXT, branch TEXT, first_prompt TEXT,
+    turns INTEGER NOT NULL, tool_calls INTEGER NOT NULL
+);
+CREATE TABLE calls (
+    key TEXT PRIMARY KEY, agent TEXT NOT NULL, session_id TEXT NOT NULL, file TEXT NOT NULL,
+    message_id TEXT, request_id TEXT, ts REAL NOT NULL, model TEXT NOT NULL, tier INTEGER NOT NULL,
+    input INTEGER NOT NULL, output INTEGER NOT NULL, cw5 INTEGER NOT NULL, cw1 INTEGER NOT NULL,
+    cread INTEGER NOT NULL, reasoning INTEGER NOT NULL, context INTEGER NOT NULL
+);
+CREATE INDEX calls_message ON calls(message_id);
+CREATE INDEX calls_session ON calls(agent, session_id);
+CREATE INDEX calls_file ON calls(file);
+CREATE TABLE sessions (
+    agent TEXT NOT NULL, session_id TEXT NOT NULL, path TEXT NOT NULL,
+    start REAL, end REAL, cwd TEXT, repo TEXT, branch TEXT, first_prompt TEXT,
+    turns INTEGER NOT NULL, tool_calls INTEGER NOT NULL, calls INTEGER NOT NULL, models TEXT NOT NULL,
+    input INTEGER NOT NULL, output INTEGER NOT NULL, cw5 INTEGER NOT NULL, cw1 INTEGER NOT NULL,
+    cread INTEGER NOT NULL, reasoning INTEGER NOT NULL,
+    context_first INTEGER NOT NULL, context_peak INTEGER NOT NULL, context_last INTEGER NOT NULL,
+    task_type TEXT,
+    PRIMARY KEY (agent, session_id)
+);
+CREATE TABLE commits (
+    agent TEXT NOT NULL, session_id TEXT NOT NULL, sha TEXT NOT NULL, time REAL NOT NULL, message TEXT NOT NULL,
+    PRIMARY KEY (agent, session_id, sha)
+);
+"""
+
+
+def store_path() -> Path:
+    return farm_home() / "sessions.sqlite"
+
+
+def connect(path: Path | None = None) -> sqlite3.Connection:
+    """Open the store, rebuilding it empty when its schema is from another farm version."""
+    db = sqlite3.connect(path or store_path(), timeout=30, isolation_level=None)
+    db.execute("PRAGMA busy_timeout = 30000")
+    db.execute("PRAGMA journal_mode = WAL")
+    db.execute("PRAGMA synchronous = NORMAL")
+    if db.execute("PRAGMA user_version").fetchone()[0] != SCHEMA_VERSION:
+        _rebuild(db)
+    return db
+
+
+def _rebuild(db: sqlite3.Connection) -> None:
+    db.execute("BEGIN IMMEDIATE")
+    if db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION:
+        db.execute("COMMIT")  # another process rebuilt it while we waited
+        return
+    names = [r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+    for name in names:
+        db.execute(f'DROP TABLE IF EXISTS "{name}"')
+    for statement in SCHEMA.split(";"):
+        if statement.strip():
+            db.execute(statement)
+    db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+    db.execute("COMMIT")
+
+
+def _dt(value: float | None) -> datetime | None:
+    return datetime.fromtimestamp(value, tz=timezone.utc) if value is not None else None
+
+
+SESSION_COLUMNS = (
+    "agent, session_id, path, start, end, cwd, repo, branch, first_prompt, turns, tool_calls, calls, models, "
+    "input, output, cw5, cw1, cread, reasoning, context_first, context_peak, context_last, task_type"
+)
+
+
+def session_records(db: sqlite3.Connection, where: str = "", params: tuple = ()) -> list[SessionRecord]:
+    """Sessions from the store, newest first, with usage and cost per model."""
+    from farm.sessions.tags import load_tags
+
+    rows = db.execute(f"SELECT {SESSION_COLUMNS} FROM sessions {where} ORDER BY start DESC", params).fetchall()
+    if not rows:
+        return []
+    tags = load_tags()
+    by_model = _usage_by_model(db, {(r[0], r[1]) for r in rows})
+    commits = _commits(db, {(r[0], r[1]) for r in rows})
+    records = []
+    for r in rows:
+        key = (r[0], r[1])
+        models = by_model.get(key, {})
+        records.append(
+            SessionRecord(
+                agent=r[0],
+                session_id=r[1],
+                models=[m for m in r[12].split("\n") if m],
+                start=_dt(r[3]),
+                end=_dt(r[4]),
+                cwd=r[5],
+                git_branch=r[7],
+                usage=Usage.from_tuple(r[13:19]),
+                cost_usd=_session_cost(models),
+                usage_by_model={m: sum((u for u, _c in tiers.values()), Usage()) for m, tiers in models.items()},
+                turns=r[9],
+                tool_calls=r[10],
+                first_prompt=r[8],
+                task_type=tags.get(f"{r[0]}:{r[1]}") or r[22],
+                path=r[2],
+                calls=r[11],
+                context_first=r[19],
+                context_peak=r[20],
+                context_last=r[21],
+                commits=commits.get(key, []),
+            )
+        )
+    return records
+
+
+def _usage_by_model(db: sqlite3.Connection, keys: set) -> dict:
+    """{(agent, session): {model: {tier: (Usage, day)}}} — tiers kept apart for pricing."""
+    out: dict = {}
+    rows = db.execute(
+        "SELECT agent, session_id, model, tier, MIN(ts), SUM(input), SUM(output), SUM(cw5), SUM(cw1), "
+        "SUM(cread), SUM(reasoning) FROM calls GROUP BY agent, session_id, model, tier"
+    )
+    for agent, sid, model, tier, ts, *usage in rows:
+        if (agent, sid) in keys:
+            out.setdefault((agent, sid), {}).setdefault(model, {})[tier] = (Usage.from_tuple(usage), ts)
+    return out
+
+
+def _session_cost(models: dict) -> float | None:
+    from farm.sessions.pricing import active_pricer
+
+    pricer = active_pricer()
+    total = 0.0
+    for model, tiers in models.items():
+        for tier, (usage, ts) in tiers.items():
+            cost = pricer.cost(model, usage, tier, _dt(ts))
+            if cost is None:
+                return None
+            total += cost
+    return total
+
+
+def _commits(db: sqlite3.Connection, keys: set) -> dict:
+    out: dict = {}
+    for agent, sid, sha in db.execute("SELECT agent, session_id, sha FROM commits ORDER BY time"):
+        if (agent, sid) in keys:
+            out.setdefault((agent, sid), []).append(sha)
+    return out
+
+
+def find_session(session_id: str) -> SessionRecord | None:
+    """The imported session with this id (a unique prefix is enough), or None."""
+    db = connect()
+    try:
+        found = session_records(db, "WHERE session_id = ?", (session_id,))
+        if not found and len(session_id) >= 6:
+            found = session_records(db, "WHERE session_id LIKE ? ESCAPE '\\'", (_like_prefix(session_id),))
+            if len(found) > 1:
+                return None
+        return found[0] if found else None
+    finally:
+        db.close()
+
+
+def latest_session(cwd: Path) -> SessionRecord | None:
+    """The newest imported session whose cwd is inside the git repo that holds `cwd`."""
+    from farm import git
+    from farm.errors import NotAGitRepo
+
+    try:
+        root = git.find_root(cwd)
+    except NotAGitRepo:
+        root = Path(cwd)
+    db = connect()
+    try:
+        where, params = inside_clause(root)
+        found = session_records(db, f"WHERE {where}", params)
+        found.sort(key=lambda r: r.end or r.start or datetime.min.replace(tzinfo=timezone.utc), reverse=True)
+        return found[0] if found else None
+    finally:
+        db.close()
+
+
+def inside_clause(root: Path) -> tuple[str, tuple]:
+    """SQL (for the sessions table) matching sessions whose cwd is `root` or below it."""
+    text = str(root.resolve()) if root.exists() else str(root)
+    text = text.rstrip("/") or "/"
+    return "(cwd = ? OR cwd LIKE ? ESCAPE '\\')", (text, _like_prefix(text.rstrip("/") + "/"))
+
+
+def _like_prefix(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
