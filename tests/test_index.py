@@ -1,0 +1,55 @@
+import os
+
+from conftest import capture, run_farm
+
+from farm.index import index_path
+from farm.project import open_farm
+
+
+def test_refresh_reads_only_changed_files_and_drops_removed_ones(farm):
+    ids = [capture("--new", title=f"miss number {n}", what=f"thing {n} broke").json()["id"] for n in range(3)]
+    f = open_farm(farm)
+    with f.index() as (index, report):
+        assert len(index.corrections()) == 3
+    with f.index() as (_, report):
+        assert report.parsed == 0  # nothing changed
+    path = farm / "corrections" / f"{ids[0]}.md"
+    path.write_text(path.read_text().replace("title: miss number 0", "title: renamed by hand"))
+    os.utime(path, ns=(1, 1))
+    (farm / "corrections" / f"{ids[1]}.md").unlink()
+    with f.index() as (index, report):
+        assert report.parsed == 1 and report.removed == 1
+        titles = {c.title for c in index.corrections()}
+    assert "renamed by hand" in titles and "miss number 1" not in titles
+
+
+def test_schema_change_rebuilds(farm, monkeypatch):
+    capture()
+    f = open_farm(farm)
+    with f.index():
+        pass
+    import farm.index as index_module
+
+    monkeypatch.setattr(index_module, "SCHEMA_VERSION", "999")
+    with f.index() as (index, report):
+        assert report.parsed >= 2 and len(index.corrections()) == 1
+    assert index_path(farm).exists()
+
+
+def test_reindex_matches_status(farm):
+    capture()
+    (farm / "corrections" / "log" / "junk.json").write_text("[1, 2]")
+    result = run_farm("reindex", "--json")
+    assert result.code == 0
+    data = result.json()
+    assert data["corrections"] == 1 and data["events"] == 1
+    assert any("junk.json" in e for e in data["errors"])
+
+
+def test_duplicate_id_in_two_files_is_named(farm):
+    data = capture().json()
+    source = farm / "corrections" / f"{data['id']}.md"
+    (farm / "corrections" / "copy.md").write_text(source.read_text())
+    result = run_farm("status", "--json")
+    assert result.code == 0 and "corrections/copy.md" in result.err
+    assert len(result.json()["corrections"]) == 1
