@@ -4,9 +4,11 @@ applies to. A violation is `path:line: correction-id: message`."""
 from __future__ import annotations
 
 import fnmatch
+import hashlib
 import re
 import shlex
 import subprocess
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -49,7 +51,7 @@ class GraderRule:
 class CheckReport:
     violations: list[Violation] = field(default_factory=list)
     checked: list[str] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
+    digests: dict[str, str] = field(default_factory=dict)  # path -> hash of the content checked
 
 
 def load_rules(farm: Farm, skip: set[str] = frozenset()) -> tuple[list[GraderRule], list[str]]:
@@ -92,26 +94,54 @@ def _rule_from(data: object, rel: str) -> GraderRule:
     return GraderRule(**values)
 
 
-def check_paths(farm: Farm, rules: list[GraderRule], paths: list[str]) -> CheckReport:
-    """Run every rule that applies to each path (paths relative to the repo root)."""
+def check_paths(
+    farm: Farm, rules: list[GraderRule], paths: list[str],
+    read: Callable[[str], bytes] | None = None,
+) -> CheckReport:
+    """Run every rule that applies to each path (relative to the repo root).
+
+    `read` gives a path's content; the default reads the working tree (`--staged`
+    passes one that reads the index).
+    """
     report = CheckReport()
+    read = read or (lambda rel: (farm.root / rel).read_bytes())
     for rel in paths:
         applicable = [rule for rule in rules if rule.applies(rel)]
         if not applicable:
             continue
-        text = _read(farm.root / rel)
+        text = _decode(read, rel)
         if text is None:
             continue
         report.checked.append(rel)
+        report.digests[rel] = hashlib.sha256(text.encode()).hexdigest()
         for rule in applicable:
             report.violations.extend(check_text(farm.root, rule, rel, text))
     return report
 
 
-def _read(path: Path) -> str | None:
+def record_catches(farm: Farm, report: CheckReport, known_keys: set[str]) -> list[str]:
+    """Write a catch event per violation; the same violation of the same content is one catch."""
+    from farm import model
+    from farm.fsutil import atomic_write, inside
+
+    written = []
+    for v in report.violations:
+        key = hashlib.sha256(f"{v.correction}\0{v.path}\0{v.message}\0{report.digests[v.path]}".encode()).hexdigest()[:24]
+        if key in known_keys:
+            continue
+        known_keys.add(key)
+        event = model.Event(type="catch", correction=v.correction, at=model.now(), key=key,
+                            data={"path": v.path, "line": v.line, "message": v.message})
+        rel = f"{farm.config['corrections_dir']}/{model.event_path(event)}"
+        atomic_write(inside(farm.root, rel), model.dump_event(event))
+        written.append(rel)
+    return written
+
+
+def _decode(read: Callable[[str], bytes], rel: str) -> str | None:
     try:
-        raw = path.read_bytes()[:_MAX_FILE]
-    except OSError:
+        raw = read(rel)[:_MAX_FILE]
+    except Exception:  # unreadable (gone, permissions, not in the index): nothing to check
         return None
     if b"\0" in raw[:8192]:
         return None  # binary

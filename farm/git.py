@@ -184,3 +184,15 @@ def first_added_times(root: Path, folder: str) -> dict[str, datetime]:
         for path in lines[1:]:
             added[path] = when  # log runs newest first, so the last seen is the first added
     return added
+
+
+def staged_files(root: Path) -> list[str]:
+    """Files added, copied, modified or renamed in the index, relative to root."""
+    repo = _repo(root)
+    out = repo.git.diff("--cached", "--name-only", "-z", "--diff-filter=ACMR")
+    return [p for p in out.split("\0") if p]
+
+
+def staged_bytes(root: Path, path: str) -> bytes:
+    """The content of `path` as staged in the index."""
+    return _repo(root).git.cat_file("blob", f":{path}", stdout_as_string=False)

@@ -110,6 +110,10 @@ class Index:
             query = query.where(EventRow.correction == correction_id)
         return list(self.session.exec(query))
 
+    def event_keys(self, event_type: str) -> set[str]:
+        query = select(EventRow.key).where(EventRow.type == event_type, EventRow.key.is_not(None))  # type: ignore[union-attr]
+        return set(self.session.exec(query))
+
     def warnings(self) -> list[str]:
         rows = self.session.exec(select(FileRow).where(FileRow.error.is_not(None)))  # type: ignore[union-attr]
         return [row.error for row in rows if row.error]

@@ -63,3 +63,21 @@ def test_match_batch_mode_prints_one_json_object_per_line(farm):
     lines = [json.loads(line) for line in result.out.splitlines()]
     assert len(lines) == 3 and all(set(line) == {"matches"} for line in lines)
     assert lines[0]["matches"][0]["title"] == "Agent deletes failing tests"
+
+
+def test_staged_checks_the_index_and_records_one_catch_per_violation(farm, monkeypatch):
+    monkeypatch.delenv("CI", raising=False)
+    correction = grader("--must-not-match", "DROP TABLE", "--applies-to", "*.sql", title="No drop table")
+    (farm / "m.sql").write_text("DROP TABLE users;\n")
+    git(farm, "add", "m.sql")
+    (farm / "m.sql").write_text("SELECT 1;\n")  # the working tree is fine; the staged content is not
+    assert run_farm("check", "m.sql").code == 0
+    first = run_farm("check", "--staged", "--json")
+    assert first.code == 1 and len(first.json()["catches_recorded"]) == 1
+    for _ in range(3):
+        again = run_farm("check", "--staged", "--json")
+        assert again.code == 1 and again.json()["catches_recorded"] == []
+    rows = {r["id"]: r for r in run_farm("status", "--json").json()["corrections"]}
+    assert rows[correction]["catches"] == 1
+    by_hand = run_farm("check", "--json", str(farm / "m.sql"))
+    assert by_hand.json()["catches_recorded"] == []
