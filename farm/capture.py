@@ -8,12 +8,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from farm import git, model
+from farm import model
 from farm.artifacts import Context, Planned, plan
-from farm.errors import GitStateError, InvalidInput
-from farm.fsutil import atomic_write, inside
+from farm.errors import InvalidInput
 from farm.model import Correction, Event, Origin
 from farm.project import Farm
+from farm.writer import Written, commit_written, event_file, farm_lock, write_files
 
 MAX_TEXT = 20_000
 
@@ -35,15 +35,12 @@ class Miss:
 class CaptureResult:
     id: str
     recurrence_of: str | None
-    files: list[str]
-    commit: str | None
-    not_committed: list[str] = field(default_factory=list)  # written, left for the user to commit
-    note: str | None = None  # why nothing (or not everything) was committed
+    written: Written
     match_score: float | None = None
     warnings: list[str] = field(default_factory=list)
 
     def as_json(self) -> dict[str, Any]:
-        return {"id": self.id, "recurrence_of": self.recurrence_of, "files": self.files, "commit": self.commit}
+        return {"id": self.id, "recurrence_of": self.recurrence_of, "files": self.written.files, "commit": self.written.commit}
 
 
 def clean_miss(miss: Miss) -> Miss:
@@ -93,23 +90,20 @@ def capture(
 ) -> CaptureResult:
     """Record `miss`: a recurrence of the best matching correction when farm's matcher
     calls it one (and `confirm` agrees), else a new correction with its artifact."""
-    from filelock import FileLock
-
     miss = clean_miss(miss)
-    with FileLock(str(git.git_dir(farm.root) / "farm.lock"), timeout=120):
+    with farm_lock(farm):
         with farm.index() as (index, refresh):
             rows = index.corrections()
             match = None if force_new else _best_recurrence(farm, rows, miss)
             if match is not None and confirm(match):
-                result = _record_recurrence(farm, miss, match)
+                event = _event("recurrence", match.id, miss)
+                result = CaptureResult(match.id, match.id, write_files(farm, [event_file(farm, event)]), match.score)
+                message = f"farm: recurrence of {match.id}"
             else:
-                peers = [_row_to_correction(r) for r in rows if r.kind == miss.kind and r.status == "active"]
-                result = _record_new(farm, miss, peers, rows)
+                result = _record_new(farm, miss, rows)
+                message = f"farm: capture {result.id}"
         result.warnings = refresh.warnings
-        if commit:
-            _commit(farm, result)
-        else:
-            result.not_committed, result.note = result.files, "not committed (--no-commit)"
+        commit_written(farm, result.written, message, commit=commit)
     return result
 
 
@@ -125,13 +119,7 @@ def _best_recurrence(farm: Farm, rows, miss: Miss):
     return best[0] if best and best[0].recurrence else None
 
 
-def _record_recurrence(farm: Farm, miss: Miss, match) -> CaptureResult:
-    event = _event("recurrence", match.id, miss)
-    path = _write_event(farm, event)
-    return CaptureResult(id=match.id, recurrence_of=match.id, files=[path], commit=None, match_score=match.score)
-
-
-def _record_new(farm: Farm, miss: Miss, peers: list[Correction], rows) -> CaptureResult:
+def _record_new(farm: Farm, miss: Miss, rows) -> CaptureResult:
     taken = {r.id for r in rows}
     correction_id = model.new_id(miss.title)
     while correction_id in taken:
@@ -141,20 +129,11 @@ def _record_new(farm: Farm, miss: Miss, peers: list[Correction], rows) -> Captur
         what=miss.what, rule=miss.rule, task_type=miss.task_type, tags=list(miss.tags),
         signature=miss.signature, origin=miss.origin,
     )
+    peers = [row_to_correction(r) for r in rows if r.kind == miss.kind and r.status == "active"]
     planned = plan(Context(farm=farm, correction=correction, options=miss.options, peers=[*peers, correction]))
-    corrections_rel = farm.config["corrections_dir"]
-    correction_path = f"{corrections_rel}/{correction.id}.md"
-    planned.append(Planned(correction_path, model.dump_correction(correction)))
-    event_rel = _event_rel(farm, _event("miss", correction.id, miss))
-    planned.append(event_rel)
-    existing = [p.path for p in planned if inside(farm.root, p.path).exists()]
-    dirty_before = git.dirty_paths(farm.root, existing)
-    for item in planned:
-        atomic_write(inside(farm.root, item.path), item.content)
-    files = [p.path for p in planned]
-    result = CaptureResult(id=correction.id, recurrence_of=None, files=files, commit=None)
-    result.not_committed = [p for p in files if p in dirty_before]
-    return result
+    planned.append(Planned(f"{farm.config['corrections_dir']}/{correction.id}.md", model.dump_correction(correction)))
+    planned.append(event_file(farm, _event("miss", correction.id, miss)))
+    return CaptureResult(correction.id, None, write_files(farm, planned))
 
 
 def _event(kind: str, correction_id: str, miss: Miss) -> Event:
@@ -166,35 +145,8 @@ def _event(kind: str, correction_id: str, miss: Miss) -> Event:
     )
 
 
-def _event_rel(farm: Farm, event: Event) -> Planned:
-    path = f"{farm.config['corrections_dir']}/{model.event_path(event)}"
-    return Planned(path, model.dump_event(event))
-
-
-def _write_event(farm: Farm, event: Event) -> str:
-    planned = _event_rel(farm, event)
-    atomic_write(inside(farm.root, planned.path), planned.content)
-    return planned.path
-
-
-def _commit(farm: Farm, result: CaptureResult) -> None:
-    """Commit exactly the files farm wrote; a file that already had someone's
-    uncommitted changes is left for them to commit, and that is said."""
-    state = git.repo_state(farm.root)
-    if state.blocker:
-        result.not_committed, result.note = result.files, f"not committed: {state.blocker}"
-        return
-    to_commit = [p for p in result.files if p not in result.not_committed]
-    if result.not_committed:
-        result.note = "left uncommitted, they hold your own uncommitted changes: " + ", ".join(result.not_committed)
-    verb = "recurrence of" if result.recurrence_of else "capture"
-    try:
-        result.commit = git.commit_paths(farm.root, to_commit, f"farm: {verb} {result.id}")
-    except GitStateError as exc:
-        result.not_committed, result.note = result.files, str(exc)
-
-
-def _row_to_correction(row) -> Correction:
+def row_to_correction(row) -> Correction:
+    """An index row as a Correction (enough for rendering artifacts from it)."""
     return Correction(
         id=row.id, title=row.title, kind=row.kind, created=row.created, what=row.what,
         rule=row.rule, status=row.status, task_type=row.task_type,

@@ -112,9 +112,9 @@ def _report(result) -> None:
         click.echo(f"Recorded a recurrence of {result.id} (match score {result.match_score:.0f}).")
     else:
         click.echo(f"Captured {result.id}.")
-    for path in result.files:
+    for path in result.written.files:
         click.echo(f"  wrote {path}")
-    if result.commit:
-        click.echo(f"Committed {result.commit[:10]}.")
-    if result.note:
-        click.echo(f"Note: {result.note}")
+    if result.written.commit:
+        click.echo(f"Committed {result.written.commit[:10]}.")
+    if result.written.note:
+        click.echo(f"Note: {result.written.note}")
