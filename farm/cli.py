@@ -17,6 +17,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "match": ("farm.commands.match", "match", "Find corrections that a miss repeats."),
     "check": ("farm.commands.check", "check", "Run grader rules on files; exit 1 on a violation."),
     "status": ("farm.commands.status", "status", "The tracker: every correction and how it holds."),
+    "retire": ("farm.commands.retire", "retire", "Close a correction by hand, saying why."),
     "reindex": ("farm.commands.reindex", "reindex", "Rebuild the derived index from the farm's files."),
     "sessions": ("farm.commands.sessions", "sessions", "Import and list agent sessions (Claude Code, Codex)."),
     "spend": ("farm.commands.spend", "spend", "Tokens and cost by model, day, agent, task type, session."),

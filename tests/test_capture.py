@@ -257,3 +257,17 @@ def test_event_files_are_json_and_name_their_correction(farm):
     event = next(f for f in data["files"] if "/log/" in f)
     payload = json.loads((farm / event).read_text())
     assert payload["type"] == "miss" and payload["correction"] == data["id"]
+
+
+def test_retire_closes_a_correction_and_takes_its_prompt_line_out(farm):
+    keep = capture("--new", title="Keep me", what="Kept.", rule="Rule that stays.").json()["id"]
+    gone = capture("--new", title="Retire me", what="Gone.", rule="Rule that goes.").json()["id"]
+    result = run_farm("retire", gone, "--why", "superseded by a test", "--json")
+    assert result.code == 0, result.err
+    agents = (farm / "AGENTS.md").read_text()
+    assert "Rule that stays." in agents and "Rule that goes." not in agents
+    rows = {r["id"]: r["status"] for r in run_farm("status", "--json").json()["corrections"]}
+    assert rows[gone] == "retired" and rows[keep] != "retired"
+    assert git(farm, "status", "--porcelain") == ""
+    assert run_farm("retire", gone, "--why", "again").code == 2
+    assert "no correction" in run_farm("retire", "nope", "--why", "x").err

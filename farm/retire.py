@@ -1,0 +1,36 @@
+"""`farm retire`: a person closes a correction. Its file says `status: retired`, a retire
+event records why, and a prompt rule leaves the managed block."""
+
+from __future__ import annotations
+
+from farm import model
+from farm.artifacts import Context, Planned, plan
+from farm.capture import row_to_correction
+from farm.errors import InvalidInput, UnknownCorrection
+from farm.fsutil import inside
+from farm.project import Farm
+from farm.writer import Written, commit_written, event_file, farm_lock, write_files
+
+
+def retire(farm: Farm, correction_id: str, why: str, *, commit: bool = True) -> Written:
+    why = " ".join(why.split())
+    if not why:
+        raise InvalidInput("--why is empty: say why the correction is retired")
+    with farm_lock(farm):
+        with farm.index() as (index, _):
+            row = index.correction(correction_id)
+            if row is None:
+                raise UnknownCorrection(f"no correction {correction_id!r} (see `farm status`)")
+            if row.status == "retired":
+                raise InvalidInput(f"{correction_id} is already retired")
+            correction = model.load_correction(inside(farm.root, row.path))
+            correction.status = "retired"
+            planned = [Planned(row.path, model.dump_correction(correction))]
+            if correction.kind == "prompt":
+                peers = [row_to_correction(r) for r in index.corrections()
+                         if r.kind == "prompt" and r.status == "active" and r.id != correction_id]
+                planned += [p for p in plan(Context(farm, correction, peers=peers)) if not p.whole_file]
+        event = model.Event(type="retire", correction=correction_id, at=model.now(), text=why)
+        planned.append(event_file(farm, event))
+        written = write_files(farm, planned)
+        return commit_written(farm, written, f"farm: retire {correction_id}", commit=commit)
