@@ -31,11 +31,19 @@ class Tracked:
     est_cost_avoided_usd: float | None = None
     events: list = field(default_factory=list)
 
-    def as_json(self) -> dict:
-        data = {k: v for k, v in vars(self).items() if k != "events"}
-        for key in ("created", "landed_at"):
-            data[key] = data[key].isoformat().replace("+00:00", "Z") if data[key] else None
+    def as_json(self, with_events: bool = False) -> dict:
+        data = {k: _iso(v) for k, v in vars(self).items() if k != "events"}
+        if with_events:
+            data["events"] = [
+                {"type": e.type, "at": _iso(e.at), "session_id": e.session_id, "cost_usd": e.cost_usd,
+                 "text": e.text, "path": e.path}
+                for e in self.events
+            ]
         return data
+
+
+def _iso(value):
+    return value.isoformat().replace("+00:00", "Z") if isinstance(value, datetime) else value
 
 
 def track(farm: Farm, index) -> list[Tracked]:
