@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
-from farm.sessions.lines import LineStats, read_lines
+from farm.sessions.lines import LineStats, read_blocks
 from farm.sessions.model import Call, FileScan
 from farm.sessions.tokens import BadTokens, count, epoch
 
@@ -26,6 +26,7 @@ _BRANCH = re.compile(rb'"gitBranch":"((?:[^"\\]|\\.)*)"')
 _SESSION = re.compile(rb'"sessionId":"([^"]{1,100})"')
 PROMPT_CHARS = 500
 BIG_LINE = 1024 * 1024
+EDGE = 256 * 1024  # how far into a block to look for its first timestamp and cwd
 
 
 def default_dirs() -> list[Path]:
@@ -65,46 +66,94 @@ def is_subagent(path: Path) -> bool:
 
 
 def scan(path: Path, offset: int, state: dict, stats: LineStats) -> FileScan:
-    """Read `path` from `offset`; `state` is what the previous read of this file left."""
+    """Read `path` from `offset`; `state` is what the previous read of this file left.
+
+    Only lines that can carry usage or a user prompt are parsed (found by a byte search);
+    times, cwd and branch of the rest come from a cheap look at the block's ends.
+    """
     import orjson
 
     found = FileScan(agent=AGENT, state=dict(state))
     found.session_id = state.get("session_id") or session_id_for(path)
     human = not is_subagent(path)
     tools: set[str] = set()
-    for _pos, line in read_lines(path, offset, stats):
-        if not line.strip():
-            continue
-        if b"\x00" in line:
-            line = line.strip(b"\x00")
-            if not line or b"\x00" in line:
-                stats.skip("NUL bytes")
-                continue
-        needs_parse = b'"usage"' in line or (
-            human and b'"type":"user"' in line and b'"tool_use_id"' not in line and len(line) < BIG_LINE
-        )
-        if not needs_parse:
-            _scan_cheaply(line, found)
-            continue
-        obj = _loads(line, orjson)
-        if obj is None:
-            stats.skip("invalid JSON")
-            continue
-        if not isinstance(obj, dict):
-            stats.skip("not a JSON object")
-            continue
-        _take_meta(obj, found)
-        kind = obj.get("type")
-        if kind == "assistant":
-            _take_call(obj, found, stats, tools)
-        elif kind == "user" and human and not obj.get("isSidechain") and not obj.get("isMeta"):
-            _take_prompt(obj, found)
-        elif b'"usage"' in line:
-            found.ignored += 1  # progress mirrors, tool results echoing a subagent's usage
+    for _pos, block in read_blocks(path, offset, stats):
+        _scan_edges(block, found)
+        view = memoryview(block)
+        for start, end, has_usage in _wanted_lines(block, human):
+            _scan_line(block, view, start, end, has_usage, found, stats, human, tools, orjson)
     found.tool_calls = len(tools)
     if found.session_id:
         found.state["session_id"] = found.session_id
     return found
+
+
+def _wanted_lines(block: bytes, human: bool) -> list[tuple[int, int, bool]]:
+    """(start, end, has usage) of the lines of `block` that carry usage or may be user prompts.
+
+    Each needle is searched once across the block; this is where most of the time goes.
+    """
+    spans: dict[int, tuple[int, bool]] = {}
+    needles = ((b'"usage"', True), (b'"type":"user"', False)) if human else ((b'"usage"', True),)
+    for needle, has_usage in needles:
+        i = block.find(needle)
+        while i >= 0:
+            start = block.rfind(b"\n", 0, i) + 1
+            end = block.find(b"\n", i)
+            if end < 0:
+                end = len(block)
+            if start not in spans or has_usage:
+                spans[start] = (end, has_usage)
+            i = block.find(needle, end)
+    return [
+        (start, end, has_usage)
+        for start, (end, has_usage) in sorted(spans.items())
+        if has_usage or (end - start < BIG_LINE and block.find(b'"tool_use_id"', start, end) < 0)
+    ]
+
+
+def _scan_line(block, view, start, end, has_usage, found, stats, human, tools, orjson) -> None:
+    obj = _loads(view[start:end], orjson)  # a view, not a copy: most of these lines are long
+    if obj is None:
+        line = block[start:end]
+        if b"\x00" in line:
+            line = line.strip(b"\x00")
+            obj = None if not line or b"\x00" in line else _loads(line, orjson)
+            if obj is None:
+                stats.skip("NUL bytes")
+                return
+        else:
+            stats.skip("invalid JSON")
+            return
+    if not isinstance(obj, dict):
+        stats.skip("not a JSON object")
+        return
+    _take_meta(obj, found)
+    kind = obj.get("type")
+    if kind == "assistant":
+        _take_call(obj, found, stats, tools)
+    elif kind == "user" and human and not obj.get("isSidechain") and not obj.get("isMeta"):
+        _take_prompt(obj, found)
+    elif has_usage:
+        found.ignored += 1  # progress mirrors, tool results echoing a subagent's usage
+
+
+def _scan_edges(block: bytes, found: FileScan) -> None:
+    """First and last timestamp, cwd, branch and session id of a block, without parsing it."""
+    for where in (_TIMESTAMP.search(block, 0, EDGE), _last(block, b'"timestamp":"', _TIMESTAMP)):
+        if where:
+            found.saw_time(epoch(where.group(1).decode("ascii", "replace")))
+    if found.cwd is None and (m := _CWD.search(block, 0, EDGE)):
+        found.cwd = _unescape(m.group(1))
+    if (m := _last(block, b'"gitBranch":"', _BRANCH)) and m.group(1):
+        found.git_branch = _unescape(m.group(1))
+    if found.session_id is None and (m := _SESSION.search(block, 0, EDGE)):
+        found.session_id = m.group(1).decode("utf-8", "replace")
+
+
+def _last(block: bytes, needle: bytes, pattern: re.Pattern):
+    i = block.rfind(needle)
+    return pattern.match(block, i) if i >= 0 else None
 
 
 def _loads(line: bytes, orjson):
@@ -113,7 +162,7 @@ def _loads(line: bytes, orjson):
     except orjson.JSONDecodeError:
         pass
     # Invalid UTF-8 or a lone surrogate in some text field: the usage is still real.
-    text = line.decode("utf-8", "replace")
+    text = bytes(line).decode("utf-8", "replace")
     try:
         return orjson.loads(text)
     except orjson.JSONDecodeError:
@@ -124,19 +173,6 @@ def _loads(line: bytes, orjson):
         return json.loads(text)
     except ValueError:
         return None
-
-
-def _scan_cheaply(line: bytes, found: FileScan) -> None:
-    """Times and place from a line not worth parsing (tool output, file snapshots)."""
-    m = _TIMESTAMP.search(line)
-    if m:
-        found.saw_time(epoch(m.group(1).decode("ascii", "replace")))
-    if found.cwd is None and (m := _CWD.search(line)):
-        found.cwd = _unescape(m.group(1))
-    if (m := _BRANCH.search(line)) and m.group(1):
-        found.git_branch = _unescape(m.group(1))
-    if found.session_id is None and (m := _SESSION.search(line)):
-        found.session_id = m.group(1).decode("utf-8", "replace")
 
 
 def _unescape(raw: bytes) -> str:

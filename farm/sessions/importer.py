@@ -21,7 +21,6 @@ from farm.errors import InvalidInput
 from farm.sessions import READERS, claude, reader_for
 from farm.sessions.lines import LineStats, Unreadable, is_zstd
 from farm.sessions.model import Call, FileScan, SessionRecord, Usage
-from farm.sessions.pricing import Pricer, active_pricer
 
 HEAD_BYTES = 4096
 PARALLEL_BYTES = 24 * 1024 * 1024  # below this, starting worker processes costs more than it saves
@@ -64,20 +63,18 @@ def import_sessions(
     db: sqlite3.Connection,
     sources: Iterable[tuple[str, Path]],
     progress: Progress | None = None,
-    pricer: Pricer | None = None,
     workers: int | None = None,
 ) -> ImportSummary:
     """Import every (agent, transcript path) in `sources`; returns what happened."""
     started = time.perf_counter()
     summary = ImportSummary()
-    pricer = pricer or active_pricer()
     jobs = _plan(db, sources, summary)
     total = sum(max(job.size - job.offset, 0) for job in jobs)
     db.execute("BEGIN IMMEDIATE")
     try:
         done = 0
         for job, outcome in zip(jobs, _scan_all(jobs, total, workers)):
-            _apply(db, job, outcome, summary, pricer)
+            _apply(db, job, outcome, summary)
             done += max(job.size - job.offset, 0)
             if progress:
                 progress(done, total)
@@ -221,7 +218,10 @@ def _scan_job(agent: str, path: Path, offset: int, state: dict):
 
 def _scan_all(jobs: list[_Job], total: int, workers: int | None):
     args = [(j.agent, j.path, j.offset, j.state) for j in jobs]
-    workers = workers if workers is not None else min(os.cpu_count() or 1, 4)
+    # Measured: on 2 vCPUs two scanning processes are slower than one (the cores share too
+    # much); from 4 up they pay for the fork and the pickling of results.
+    cpus = os.cpu_count() or 1
+    workers = workers if workers is not None else (min(cpus, 4) if cpus >= 4 else 1)
     if workers <= 1 or total < PARALLEL_BYTES or len(jobs) < 2:
         return (_scan_job(*a) for a in args)
     import multiprocessing
@@ -240,7 +240,7 @@ def _drain(pool, results):
 # --- merging a scan into the store -----------------------------------------------------------
 
 
-def _apply(db: sqlite3.Connection, job: _Job, outcome, summary: ImportSummary, pricer: Pricer) -> None:
+def _apply(db: sqlite3.Connection, job: _Job, outcome, summary: ImportSummary) -> None:
     found, stats, error = outcome
     key = str(job.path)
     if error:
@@ -254,12 +254,12 @@ def _apply(db: sqlite3.Connection, job: _Job, outcome, summary: ImportSummary, p
         db.execute("DELETE FROM calls WHERE file = ?", (key,))
     sid = found.session_id or job.path.name
     if found.calls:
-        _merge_calls(db, job, sid, list(found.calls.values()), summary, pricer)
+        _merge_calls(db, job, sid, list(found.calls.values()), summary)
     _save_file(db, job, found, sid, stats)
     summary.sessions_touched.add((job.agent, sid))
 
 
-def _merge_calls(db, job: _Job, sid: str, calls: list[Call], summary: ImportSummary, pricer: Pricer) -> None:
+def _merge_calls(db, job: _Job, sid: str, calls: list[Call], summary: ImportSummary) -> None:
     """Insert new responses; a response already stored (same message.id and requestId, or a
     replay with the same message.id and identical usage) is counted once, at its largest."""
     existing = _existing_by_message(db, [c.message_id for c in calls if c.message_id])
@@ -276,11 +276,12 @@ def _merge_calls(db, job: _Job, sid: str, calls: list[Call], summary: ImportSumm
             if sum(call.usage) <= sum(match[2]):
                 summary.duplicates += 1
                 continue
-            updates.append((call.ts, call.model, pricer.tier(call.model, call.context), *call.usage, call.context, match[0]))
+            updates.append((call.ts, call.model, *call.usage, call.context, match[0]))
             summary.calls_updated += 1
             continue
+        # tier (the price tier of a long-context request) is filled in when first priced
         row = (call.key, job.agent, sid, str(job.path), call.message_id, call.request_id, call.ts, call.model,
-               pricer.tier(call.model, call.context), *call.usage, call.context)
+               None, *call.usage, call.context)
         inserts.append(row)
         summary.calls_new += 1
         if call.message_id:
@@ -289,7 +290,7 @@ def _merge_calls(db, job: _Job, sid: str, calls: list[Call], summary: ImportSumm
         db.executemany(f"INSERT OR REPLACE INTO calls VALUES ({', '.join('?' * 16)})", inserts)
     if updates:
         db.executemany(
-            "UPDATE calls SET ts = ?, model = ?, tier = ?, input = ?, output = ?, cw5 = ?, cw1 = ?, cread = ?, "
+            "UPDATE calls SET ts = ?, model = ?, tier = NULL, input = ?, output = ?, cw5 = ?, cw1 = ?, cread = ?, "
             "reasoning = ?, context = ? WHERE key = ?",
             updates,
         )
@@ -345,40 +346,46 @@ def _max(a, b):
 
 
 def _refresh_sessions(db: sqlite3.Connection, keys: set) -> None:
-    for agent, sid in keys:
-        files = db.execute(
-            "SELECT path, subagent, start, end, cwd, branch, first_prompt, turns, tool_calls FROM files "
-            "WHERE agent = ? AND session_id = ? ORDER BY subagent, start",
-            (agent, sid),
-        ).fetchall()
-        if not files:
+    """Recompute the aggregates of the sessions in `keys` from their files and calls."""
+    if not keys:
+        return
+    files: dict = {}
+    for row in db.execute(
+        "SELECT agent, session_id, path, subagent, start, end, cwd, branch, first_prompt, turns, tool_calls "
+        "FROM files ORDER BY subagent, start"
+    ):
+        if (row[0], row[1]) in keys:
+            files.setdefault((row[0], row[1]), []).append(row[2:])
+    totals = {}
+    for agent, sid, *row in db.execute(
+        "SELECT agent, session_id, COUNT(*), SUM(input), SUM(output), SUM(cw5), SUM(cw1), SUM(cread), "
+        "SUM(reasoning), MIN(ts), MAX(ts) FROM calls GROUP BY agent, session_id"
+    ):
+        if (agent, sid) in keys:
+            totals[(agent, sid)] = row
+    models: dict = {}
+    for agent, sid, model in db.execute(
+        "SELECT agent, session_id, model FROM calls GROUP BY agent, session_id, model ORDER BY SUM(output) DESC"
+    ):
+        models.setdefault((agent, sid), []).append(model)
+    growth = _context_growth(db, keys)
+    rows = []
+    for key in keys:
+        found = files.get(key)
+        total = totals.get(key) or (0, 0, 0, 0, 0, 0, 0, None, None)
+        if not found or (not total[0] and not any(f[7] for f in found)):
+            db.execute("DELETE FROM sessions WHERE agent = ? AND session_id = ?", key)
             continue
-        totals = db.execute(
-            "SELECT COUNT(*), SUM(input), SUM(output), SUM(cw5), SUM(cw1), SUM(cread), SUM(reasoning), "
-            "MIN(ts), MAX(ts) FROM calls WHERE agent = ? AND session_id = ?",
-            (agent, sid),
-        ).fetchone()
-        if not totals[0] and not any(f[7] for f in files):
-            db.execute("DELETE FROM sessions WHERE agent = ? AND session_id = ?", (agent, sid))
-            continue
-        models = [r[0] for r in db.execute(
-            "SELECT model FROM calls WHERE agent = ? AND session_id = ? GROUP BY model ORDER BY SUM(output) DESC",
-            (agent, sid),
-        )]
-        first, peak, last = _context_growth(db, agent, sid)
-        main = files[0]
-        starts = [f[2] for f in files if f[2] is not None] + ([totals[7]] if totals[7] is not None else [])
-        ends = [f[3] for f in files if f[3] is not None] + ([totals[8]] if totals[8] is not None else [])
-        cwd = next((f[4] for f in files if f[4]), None)
-        branch = next((f[5] for f in files if f[5]), None)
-        db.execute(
-            "INSERT OR REPLACE INTO sessions VALUES (" + ", ".join("?" * 23) + ")",
-            (
-                agent, sid, main[0], min(starts) if starts else None, max(ends) if ends else None,
-                cwd, None, branch, main[6], sum(f[7] for f in files), sum(f[8] for f in files),
-                totals[0], "\n".join(models), *(v or 0 for v in totals[1:7]), first, peak, last, None,
-            ),
-        )
+        main = found[0]
+        starts = [f[2] for f in found if f[2] is not None] + [t for t in total[7:8] if t is not None]
+        ends = [f[3] for f in found if f[3] is not None] + [t for t in total[8:9] if t is not None]
+        rows.append((
+            *key, main[0], min(starts, default=None), max(ends, default=None),
+            next((f[4] for f in found if f[4]), None), None, next((f[5] for f in found if f[5]), None),
+            main[6], sum(f[7] for f in found), sum(f[8] for f in found), total[0],
+            "\n".join(models.get(key, [])), *(v or 0 for v in total[1:7]), *growth.get(key, (0, 0, 0)), None,
+        ))
+    db.executemany("INSERT OR REPLACE INTO sessions VALUES (" + ", ".join("?" * 23) + ")", rows)
 
 
 def _annotate(db: sqlite3.Connection, keys: set) -> None:
@@ -454,17 +461,16 @@ def _log_commits(root: Path, since, until) -> list:
         return []
 
 
-def _context_growth(db, agent: str, sid: str) -> tuple[int, int, int]:
-    """Context size (tokens read) of the main thread's first, largest and last call."""
-    rows = db.execute(
-        "SELECT c.context FROM calls c JOIN files f ON f.path = c.file "
-        "WHERE c.agent = ? AND c.session_id = ? AND f.subagent = 0 ORDER BY c.ts",
-        (agent, sid),
-    ).fetchall()
-    if not rows:
-        return 0, 0, 0
-    sizes = [r[0] for r in rows]
-    return sizes[0], max(sizes), sizes[-1]
+def _context_growth(db, keys: set) -> dict:
+    """{session: context size (tokens read) of its main thread's first, largest and last call}."""
+    sizes: dict = {}
+    for agent, sid, context in db.execute(
+        "SELECT c.agent, c.session_id, c.context FROM calls c JOIN files f ON f.path = c.file "
+        "WHERE f.subagent = 0 ORDER BY c.agent, c.session_id, c.ts"
+    ):
+        if (agent, sid) in keys:
+            sizes.setdefault((agent, sid), []).append(context)
+    return {key: (s[0], max(s), s[-1]) for key, s in sizes.items()}
 
 
 def usage_by_model(db: sqlite3.Connection) -> dict[str, Usage]:

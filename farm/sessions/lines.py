@@ -5,12 +5,14 @@ Shared by the readers: they get whole lines and report what they skipped and why
 
 from __future__ import annotations
 
+import os
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 CHUNK = 32 * 1024 * 1024
+WHOLE = 128 * 1024 * 1024  # files (or unread tails) up to this size are read in one go
 GZIP_MAGIC = b"\x1f\x8b"
 ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
 
@@ -30,24 +32,23 @@ class LineStats:
         self.skipped[reason] += 1
 
 
-def read_lines(path: Path, offset: int, stats: LineStats) -> Iterator[tuple[int, bytes]]:
-    """(offset, line) for each complete line from `offset`. A final line without a newline is
-    yielded only if it is a complete JSON value; otherwise it is left for the next import."""
-    data_source = _open(path, offset)
+def read_blocks(path: Path, offset: int, stats: LineStats) -> Iterator[tuple[int, bytes]]:
+    """(offset, block) where each block is whole lines, the last one without its newline.
+
+    A final line with no newline is included only if it is a complete JSON value; otherwise
+    it is left (and counted) for the next import to read again once it is finished.
+    """
     pos = offset
     carry = b""
-    for chunk in data_source:
+    for chunk in _open(path, offset):
         buf = carry + chunk if carry else chunk
-        start = 0
         end = buf.rfind(b"\n")
         if end < 0:
             carry = buf
             continue
-        for line in buf[: end].split(b"\n"):
-            stats.lines += 1
-            yield pos + start, line
-            start += len(line) + 1
-        pos += start
+        stats.lines += buf.count(b"\n", 0, end + 1)
+        yield pos, buf[:end]
+        pos += end + 1
         carry = buf[end + 1 :]
     stats.end_offset = pos
     if carry.strip(b" \t\r\x00"):
@@ -60,6 +61,15 @@ def read_lines(path: Path, offset: int, stats: LineStats) -> Iterator[tuple[int,
             stats.skip("unfinished last line (read again next import)")
     elif carry:
         stats.end_offset = pos + len(carry)
+
+
+def read_lines(path: Path, offset: int, stats: LineStats) -> Iterator[tuple[int, bytes]]:
+    """(offset, line) for each complete line from `offset` (see read_blocks)."""
+    for pos, block in read_blocks(path, offset, stats):
+        start = 0
+        for line in block.split(b"\n"):
+            yield pos + start, line
+            start += len(line) + 1
 
 
 def _complete_json(raw: bytes) -> bool:
@@ -88,6 +98,13 @@ def _open(path: Path, offset: int) -> Iterator[bytes]:
             yield from _zstd_chunks(fh)
             return
         fh.seek(offset)
+        size = os.fstat(fh.fileno()).st_size - offset
+        if size <= WHOLE:  # one exact read: no oversized buffers, no joining
+            try:
+                yield fh.read(size + 1)
+            except OSError as exc:
+                raise Unreadable(_reason(exc)) from None
+            return
         while True:
             try:
                 chunk = fh.read(CHUNK)

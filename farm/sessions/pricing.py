@@ -65,6 +65,12 @@ class Pricer:
         return self._cache[key]
 
 
+def tier_sql(model: str) -> str:
+    """A SQL expression over `context` giving Pricer.tier for `model`'s calls."""
+    steps = " ".join(f"WHEN context > {start} THEN {start}" for start in reversed(_thresholds(model)))
+    return f"CASE {steps} ELSE {BASE_TIER} END" if steps else str(BASE_TIER)
+
+
 def _check_overrides(overrides: dict) -> dict:
     if not isinstance(overrides, dict):
         raise InvalidInput("[tool.farm] prices must be a table of model = {input_mtok = …, …}")

@@ -28,7 +28,7 @@ CREATE TABLE files (
 );
 CREATE TABLE calls (
     key TEXT PRIMARY KEY, agent TEXT NOT NULL, session_id TEXT NOT NULL, file TEXT NOT NULL,
-    message_id TEXT, request_id TEXT, ts REAL NOT NULL, model TEXT NOT NULL, tier INTEGER NOT NULL,
+    message_id TEXT, request_id TEXT, ts REAL NOT NULL, model TEXT NOT NULL, tier INTEGER,
     input INTEGER NOT NULL, output INTEGER NOT NULL, cw5 INTEGER NOT NULL, cw1 INTEGER NOT NULL,
     cread INTEGER NOT NULL, reasoning INTEGER NOT NULL, context INTEGER NOT NULL
 );
@@ -100,6 +100,7 @@ def session_records(db: sqlite3.Connection, where: str = "", params: tuple = ())
     if not rows:
         return []
     tags = load_tags()
+    ensure_tiers(db)
     by_model = _usage_by_model(db, {(r[0], r[1]) for r in rows})
     commits = _commits(db, {(r[0], r[1]) for r in rows})
     records = []
@@ -131,6 +132,15 @@ def session_records(db: sqlite3.Connection, where: str = "", params: tuple = ())
             )
         )
     return records
+
+
+def ensure_tiers(db: sqlite3.Connection) -> None:
+    """Put calls imported since the last pricing in their long-context price tier."""
+    from farm.sessions.pricing import tier_sql
+
+    models = [r[0] for r in db.execute("SELECT DISTINCT model FROM calls WHERE tier IS NULL")]
+    for model in models:
+        db.execute(f"UPDATE calls SET tier = {tier_sql(model)} WHERE model = ? AND tier IS NULL", (model,))
 
 
 def _usage_by_model(db: sqlite3.Connection, keys: set) -> dict:
