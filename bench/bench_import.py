@@ -174,7 +174,7 @@ def make_claude(root: Path, target_mb: int, seed: int = 7) -> int:
         project = rng.choice(projects)
         start = day0 + timedelta(days=rng.randint(0, 29), hours=rng.randint(0, 12), minutes=rng.randint(0, 59))
         resumed = replay.get(project) if rng.random() < 0.2 else None
-        replay[project] = writer.session(project, f"/home/dev/{project.name[11:]}", start, resumed or [])
+        replay[project] = writer.session(project, f"/home/dev/{project.name[10:]}", start, resumed or [])
         n += 1
     return writer.bytes
 

@@ -480,3 +480,39 @@ def usage_by_model(db: sqlite3.Connection) -> dict[str, Usage]:
         "FROM calls GROUP BY model ORDER BY model"
     )
     return {model: Usage.from_tuple(usage) for model, *usage in rows}
+
+
+def import_into_store(
+    sources: list[tuple[str, Path]],
+    farm_root: Path | None = None,
+    progress: Progress | None = None,
+    lock_timeout: float = 300,
+) -> tuple[ImportSummary, int]:
+    """Import into the user's store under a lock; then, when the farm at `farm_root` records
+    sessions, write its session summaries. Returns the summary and how many were written."""
+    from filelock import FileLock, Timeout
+
+    from farm.paths import farm_home
+    from farm.sessions.store import connect
+
+    try:
+        with FileLock(str(farm_home() / "sessions.lock"), timeout=lock_timeout):
+            db = connect()
+            try:
+                summary = import_sessions(db, sources, progress=progress)
+                written = _write_farm_summaries(db, farm_root) if farm_root else 0
+            finally:
+                db.close()
+    except Timeout:
+        raise InvalidInput("another `farm sessions import` is running; try again when it ends") from None
+    return summary, written
+
+
+def _write_farm_summaries(db: sqlite3.Connection, root: Path) -> int:
+    from farm.config import load_config
+    from farm.sessions.summaries import write_summaries
+
+    config = load_config(root)
+    if not config.get("record_sessions"):
+        return 0
+    return write_summaries(db, root, config)

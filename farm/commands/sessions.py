@@ -1,0 +1,296 @@
+"""`farm sessions`: import agent transcripts, list sessions, tag a session's task type."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from farm.errors import FarmError, InvalidInput
+from farm.output import echo_json, money, safe, table
+
+
+@click.group()
+def sessions() -> None:
+    """Import and list agent sessions (Claude Code, Codex)."""
+
+
+@sessions.command("import")
+@click.option("--claude-dir", "claude_dirs", multiple=True, type=click.Path(path_type=Path),
+              help="A Claude Code projects folder (repeatable). Default: CLAUDE_CONFIG_DIR or ~/.claude.")
+@click.option("--codex-dir", "codex_dirs", multiple=True, type=click.Path(path_type=Path),
+              help="A Codex sessions folder (repeatable). Default: $CODEX_HOME/sessions and archived_sessions.")
+@click.option("--from-hook", is_flag=True,
+              help="Read a Claude Code hook's JSON on stdin and import that session. Always exits 0.")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+def import_(claude_dirs: tuple[Path, ...], codex_dirs: tuple[Path, ...], from_hook: bool, as_json: bool) -> None:
+    """Import token usage from agent transcripts (incremental: unchanged files are skipped).
+
+    With a --claude-dir or --codex-dir, only the folders given are read.
+    """
+    if from_hook:
+        from farm.commands.hooks import run_session_end_hook
+
+        sys.exit(run_session_end_hook(sys.stdin))
+    from farm.sessions.importer import discover_sources, import_into_store
+
+    explicit = bool(claude_dirs or codex_dirs)
+    sources = discover_sources(
+        list(claude_dirs) if explicit else None,
+        list(codex_dirs) if explicit else None,
+    )
+    with _progress(enabled=not as_json and sys.stderr.isatty()) as progress:
+        summary, written = import_into_store(sources, farm_root=_farm_root(), progress=progress)
+    report = _report(summary, written)
+    if as_json:
+        echo_json(report)
+    else:
+        _print_report(report)
+
+
+def _farm_root() -> Path | None:
+    from farm import git
+
+    try:
+        return git.find_root()
+    except FarmError:
+        return None
+
+
+class _progress:
+    """A progress bar on stderr for long imports; nothing when disabled."""
+
+    def __init__(self, enabled: bool):
+        self.enabled = enabled
+        self.bar = None
+
+    def __enter__(self):
+        if not self.enabled:
+            return None
+        from rich.console import Console
+        from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
+
+        self.bar = Progress("importing", BarColumn(), DownloadColumn(), TimeRemainingColumn(),
+                            console=Console(stderr=True), transient=True)
+        self.bar.start()
+        task = self.bar.add_task("import", total=None)
+        return lambda done, total: self.bar.update(task, completed=done, total=total)
+
+    def __exit__(self, *exc):
+        if self.bar:
+            self.bar.stop()
+
+
+def _report(summary, written: int) -> dict:
+    from farm.sessions.pricing import active_pricer
+    from farm.sessions.store import connect, ensure_tiers
+
+    db = connect()
+    try:
+        ensure_tiers(db)
+        models = _model_totals(db, active_pricer())
+        total_sessions = db.execute("SELECT COUNT(*) FROM sessions").fetchone()[0]
+    finally:
+        db.close()
+    return {
+        "files": summary.files,
+        "files_read": summary.files_read,
+        "files_unchanged": summary.files_unchanged,
+        "lines": summary.lines,
+        "responses_new": summary.calls_new,
+        "responses_updated": summary.calls_updated,
+        "duplicates": summary.duplicates,
+        "ignored_lines": summary.ignored,
+        "skipped_lines": dict(summary.skipped),
+        "unreadable_files": dict(summary.unreadable),
+        "sessions": len(summary.sessions_touched),
+        "sessions_total": total_sessions,
+        "summaries_written": written,
+        "seconds": round(summary.seconds, 3),
+        "models": models,
+    }
+
+
+def _model_totals(db, pricer) -> dict:
+    from datetime import datetime, timezone
+
+    from farm.sessions.model import Usage
+
+    out: dict = {}
+    for model, tier, ts, *tokens in db.execute(
+        "SELECT model, tier, MIN(ts), SUM(input), SUM(output), SUM(cw5), SUM(cw1), SUM(cread), SUM(reasoning) "
+        "FROM calls GROUP BY model, tier, CAST(ts / 86400 AS INTEGER)"
+    ):
+        usage = Usage.from_tuple(tokens)
+        cost = pricer.cost(model, usage, tier, datetime.fromtimestamp(ts, tz=timezone.utc))
+        row = out.setdefault(model, {"usage": Usage(), "cost": 0.0, "unknown": False})
+        row["usage"] = row["usage"] + usage
+        if cost is None:
+            row["unknown"] = True
+        else:
+            row["cost"] += cost
+    return {
+        model: {**r["usage"].as_dict(), "cost_usd": None if r["unknown"] else round(r["cost"], 6),
+                "price_unknown": r["unknown"]}
+        for model, r in sorted(out.items())
+    }
+
+
+def _print_report(report: dict) -> None:
+    click.echo(
+        f"{report['files']} files ({report['files_read']} read, {report['files_unchanged']} unchanged), "
+        f"{report['lines']:,} lines, {report['responses_new']:,} new responses, "
+        f"{report['sessions']} sessions updated ({report['sessions_total']} in store), {report['seconds']:.2f}s"
+    )
+    if report["duplicates"] or report["ignored_lines"]:
+        click.echo(f"counted once: {report['duplicates']:,} repeated responses; "
+                   f"not counted: {report['ignored_lines']:,} mirror/synthetic/re-emitted lines")
+    for reason, n in sorted(report["skipped_lines"].items()):
+        click.echo(f"skipped {n:,} line(s): {reason}")
+    for reason, n in sorted(report["unreadable_files"].items()):
+        click.echo(f"skipped {n:,} file(s): {reason}")
+    if report["summaries_written"]:
+        click.echo(f"wrote {report['summaries_written']} session summaries under corrections/log/sessions/")
+    if report["models"]:
+        click.echo("")
+        rows = [
+            (m, f"{r['input_tokens']:,}", f"{r['output_tokens']:,}", f"{r['cache_creation_tokens']:,}",
+             f"{r['cache_read_tokens']:,}", f"{r['reasoning_tokens']:,}",
+             "price unknown" if r["price_unknown"] else money(r["cost_usd"]))
+            for m, r in report["models"].items()
+        ]
+        click.echo(table(["model", "input", "output", "cache write", "cache read", "reasoning", "cost"], rows))
+
+
+@sessions.command("list")
+@click.option("--since", help="Only sessions active since: 7d, 12h, 2w, YYYY-MM-DD or an ISO time.")
+@click.option("--until", help="Only sessions that started before this time.")
+@click.option("--repo", type=click.Path(path_type=Path), help="Only sessions whose cwd is inside this folder.")
+@click.option("--agent", type=click.Choice(["claude", "codex"]))
+@click.option("--limit", type=int, default=50, show_default=True, help="At most this many (0: all).")
+@click.option("--json", "as_json", is_flag=True)
+def list_(since, until, repo, agent, limit, as_json) -> None:
+    """Imported sessions, newest first."""
+    from farm.sessions.store import connect, inside_clause, session_records
+    from farm.spend import local_tz, parse_when
+
+    tz = local_tz()
+    where, params = [], []
+    if (start := parse_when(since, tz)) is not None:
+        where.append("end >= ?")
+        params.append(start.timestamp())
+    if (stop := parse_when(until, tz, end=True)) is not None:
+        where.append("start < ?")
+        params.append(stop.timestamp())
+    if agent:
+        where.append("agent = ?")
+        params.append(agent)
+    if repo is not None:
+        clause, extra = inside_clause(repo)
+        where.append(clause)
+        params.extend(extra)
+    db = connect()
+    try:
+        records = session_records(db, ("WHERE " + " AND ".join(where)) if where else "", tuple(params))
+    finally:
+        db.close()
+    if limit:
+        records = records[:limit]
+    if as_json:
+        echo_json({"sessions": [_session_json(r) for r in records]})
+        return
+    if not records:
+        click.echo("no sessions imported yet (run `farm sessions import`)" if not where else "no sessions match")
+        return
+    rows = [
+        (r.session_id[:8], r.agent, _local(r.start, tz), _duration(r.duration_seconds), ", ".join(r.models)[:40],
+         f"{r.usage.total_tokens:,}", "price unknown" if r.cost_usd is None else money(r.cost_usd),
+         r.task_type or "-", len(r.commits), r.cwd or "-")
+        for r in records
+    ]
+    click.echo(table(["id", "agent", "start", "duration", "models", "tokens", "cost", "task type", "commits", "cwd"],
+                     rows))
+
+
+def _session_json(r) -> dict:
+    return {
+        "agent": r.agent,
+        "session_id": r.session_id,
+        "models": r.models,
+        "start": r.start.isoformat() if r.start else None,
+        "end": r.end.isoformat() if r.end else None,
+        "duration_seconds": r.duration_seconds,
+        "cwd": r.cwd,
+        "git_branch": r.git_branch,
+        **r.usage.as_dict(),
+        "usage_by_model": {m: u.as_dict() for m, u in r.usage_by_model.items()},
+        "cost_usd": r.cost_usd,
+        "price_unknown": r.cost_usd is None,
+        "turns": r.turns,
+        "tool_calls": r.tool_calls,
+        "calls": r.calls,
+        "task_type": r.task_type,
+        "commits": r.commits,
+        "completed_loop": bool(r.commits),
+        "resent_share": r.resent_share,
+        "context_first": r.context_first,
+        "context_peak": r.context_peak,
+        "context_last": r.context_last,
+        "path": r.path,
+    }
+
+
+def _local(when, tz) -> str:
+    return when.astimezone(tz).strftime("%Y-%m-%d %H:%M") if when else "-"
+
+
+def _duration(seconds: float | None) -> str:
+    if seconds is None:
+        return "-"
+    minutes = int(seconds // 60)
+    return f"{minutes // 60}h{minutes % 60:02d}m" if minutes >= 60 else f"{minutes}m"
+
+
+@sessions.command("show")
+@click.argument("session_id")
+@click.option("--json", "as_json", is_flag=True)
+def show(session_id: str, as_json: bool) -> None:
+    """One imported session in full (SESSION_ID may be a unique prefix)."""
+    record = _find(session_id)
+    data = _session_json(record)
+    if as_json:
+        echo_json(data)
+        return
+    for key, value in data.items():
+        if key == "usage_by_model":
+            for model, usage in value.items():
+                click.echo(f"  {safe(model)}: " + ", ".join(f"{k} {v:,}" for k, v in usage.items() if v))
+            continue
+        click.echo(f"{key}: {safe(value if value is not None else '-')}")
+
+
+@sessions.command("tag")
+@click.argument("session_id")
+@click.argument("task_type")
+def tag(session_id: str, task_type: str) -> None:
+    """Set a session's task type by hand (TASK_TYPE "auto" goes back to the rules)."""
+    from farm.sessions.tags import set_tag
+
+    record = _find(session_id)
+    task_type = task_type.strip()
+    if not task_type or len(task_type) > 60:
+        raise InvalidInput("a task type is 1–60 characters, e.g. 'bug fix'")
+    set_tag(record.agent, record.session_id, None if task_type == "auto" else task_type)
+    shown = "the rules' choice" if task_type == "auto" else repr(task_type)
+    click.echo(f"{record.agent} session {record.session_id}: task type set to {shown}")
+
+
+def _find(session_id: str):
+    from farm.sessions.store import find_session
+
+    record = find_session(session_id)
+    if record is None:
+        raise InvalidInput(f"no imported session matches {session_id!r} (run `farm sessions import`, "
+                           "or give more of the id)")
+    return record

@@ -1,0 +1,76 @@
+"""Per-session summaries committed with the farm (`corrections/log/sessions/`), so team-wide
+figures (the tracker's exposure) come from git, not from one person's store.
+
+A summary holds ids, times, tokens by class, cost, task type and commits: never prompt text
+and never an absolute path. It is rewritten only when its content changed.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+from pathlib import Path
+
+from farm.fsutil import atomic_write
+from farm.sessions.model import SessionRecord
+
+SUMMARY_VERSION = 1
+
+
+def summary_dir(root: Path, config: dict) -> Path:
+    return root / config.get("corrections_dir", "corrections") / "log" / "sessions"
+
+
+def summary_path(root: Path, config: dict, record: SessionRecord) -> Path:
+    safe = re.sub(r"[^A-Za-z0-9._-]", "_", record.session_id)[:120]
+    return summary_dir(root, config) / f"{record.agent}-{safe}.json"
+
+
+def summary(record: SessionRecord, root: Path) -> dict:
+    cwd = Path(record.cwd) if record.cwd else None
+    try:
+        where = cwd.relative_to(root).as_posix() if cwd else None
+    except ValueError:
+        where = None
+    return {
+        "version": SUMMARY_VERSION,
+        "agent": record.agent,
+        "session_id": record.session_id,
+        "start": record.start.isoformat() if record.start else None,
+        "end": record.end.isoformat() if record.end else None,
+        "duration_seconds": record.duration_seconds,
+        "dir": where,
+        "branch": record.git_branch,
+        "models": record.models,
+        "tokens": record.usage.as_dict(),
+        "tokens_by_model": {m: u.as_dict() for m, u in sorted(record.usage_by_model.items())},
+        "cost_usd": round(record.cost_usd, 6) if record.cost_usd is not None else None,
+        "price_unknown": record.cost_usd is None,
+        "task_type": record.task_type,
+        "turns": record.turns,
+        "tool_calls": record.tool_calls,
+        "calls": record.calls,
+        "commits": record.commits,
+        "completed_loop": bool(record.commits),
+    }
+
+
+def write_summaries(db: sqlite3.Connection, root: Path, config: dict) -> int:
+    """Write a summary for every stored session whose cwd is inside `root`; returns how many
+    files were created or changed."""
+    from farm.sessions.store import inside_clause, session_records
+
+    where, params = inside_clause(root)
+    written = 0
+    for record in session_records(db, f"WHERE {where}", params):
+        path = summary_path(root, config, record)
+        text = json.dumps(summary(record, root.resolve()), indent=2, sort_keys=True) + "\n"
+        try:
+            if path.read_text(encoding="utf-8") == text:
+                continue
+        except OSError:
+            pass
+        atomic_write(path, text)
+        written += 1
+    return written
