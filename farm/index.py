@@ -26,7 +26,7 @@ from farm import model
 from farm.errors import InvalidCorrection
 from farm.paths import repo_state_dir
 
-SCHEMA_VERSION = "3"
+SCHEMA_VERSION = "4"
 
 
 class CorrectionRow(SQLModel, table=True):
@@ -71,6 +71,18 @@ class EventRow(SQLModel, table=True):
     text: str | None = None
 
 
+class SessionRow(SQLModel, table=True):
+    __tablename__ = "sessions"
+    path: str = Field(primary_key=True)
+    agent: str
+    session_id: str = Field(index=True)
+    start: datetime | None = Field(default=None, index=True)
+    end: datetime | None = None
+    task_type: str | None = None
+    commits: int = 0
+    cost_usd: float | None = None
+
+
 class FileRow(SQLModel, table=True):
     __tablename__ = "files"
     path: str = Field(primary_key=True)
@@ -110,6 +122,9 @@ class Index:
             query = query.where(EventRow.correction == correction_id)
         return list(self.session.exec(query))
 
+    def sessions(self) -> list[SessionRow]:
+        return list(self.session.exec(select(SessionRow).order_by(SessionRow.start)))
+
     def event_keys(self, event_type: str) -> set[str]:
         query = select(EventRow.key).where(EventRow.type == event_type, EventRow.key.is_not(None))  # type: ignore[union-attr]
         return set(self.session.exec(query))
@@ -137,11 +152,11 @@ class Index:
 
     def _drop(self, paths: list[str]) -> None:
         for chunk in _chunks(paths, 500):
-            for table in (CorrectionRow, EventRow, FileRow):
+            for table in (CorrectionRow, EventRow, SessionRow, FileRow):
                 self.session.exec(delete(table).where(table.path.in_(chunk)))  # type: ignore[attr-defined]
 
     def _load(self, changed: list[tuple[str, tuple[int, int]]], report: Refresh) -> None:
-        corrections, events, files = [], [], []
+        corrections, events, sessions, files = [], [], [], []
         seen_ids: dict[str, str] = {row.id: row.path for row in self.corrections()}
         for path, (mtime_ns, size) in changed:
             error = None
@@ -152,13 +167,16 @@ class Index:
                         raise InvalidCorrection(f"{path}: id: {row['id']!r} is also used by {seen_ids[row['id']]}")
                     seen_ids[row["id"]] = path
                     corrections.append(row)
+                elif "/log/sessions/" in path:
+                    sessions.append(_session_row(self.root / path, path))
                 else:
                     events.append(_event_row(self.root / path, path))
             except InvalidCorrection as exc:
                 error = str(exc)
             files.append({"path": path, "mtime_ns": mtime_ns, "size": size, "error": error})
             report.parsed += 1
-        for table, rows in ((CorrectionRow, corrections), (EventRow, events), (FileRow, files)):
+        tables = ((CorrectionRow, corrections), (EventRow, events), (SessionRow, sessions), (FileRow, files))
+        for table, rows in tables:
             for chunk in _chunks(rows, 5000):
                 self.session.execute(insert(table).prefix_with("OR REPLACE"), chunk)
 
@@ -173,7 +191,7 @@ def _scan(corrections_dir: Path, root: Path) -> Iterator[tuple[str, tuple[int, i
     log = corrections_dir / "log"
     if log.is_dir():
         for dirpath, dirnames, filenames in os.walk(log):
-            dirnames[:] = [d for d in dirnames if d != "sessions" and not d.startswith(".")]
+            dirnames[:] = [d for d in dirnames if not d.startswith(".")]
             for name in filenames:
                 if name.endswith(".json") and not name.startswith("."):
                     yield _stat(Path(dirpath) / name, root)
@@ -204,6 +222,14 @@ def _event_row(path: Path, rel: str) -> dict[str, Any]:
     return {
         "path": rel, "type": e.type, "correction": e.correction, "at": e.at, "key": e.key,
         "session_id": e.session_id, "cost_usd": e.cost_usd, "text": e.text,
+    }
+
+
+def _session_row(path: Path, rel: str) -> dict[str, Any]:
+    s = model.parse_session_summary(model.read_text(path, rel, max_bytes=200_000), rel)
+    return {
+        "path": rel, "agent": s.agent, "session_id": s.session_id, "start": s.start, "end": s.end,
+        "task_type": s.task_type, "commits": len(s.commits), "cost_usd": s.cost_usd,
     }
 
 

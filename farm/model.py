@@ -365,3 +365,44 @@ def _cost(data: dict, name: str) -> float | None:
     if isinstance(cost, bool) or not isinstance(cost, (int, float)) or cost < 0:
         raise InvalidCorrection(f"{name}: cost_usd: expected a non-negative number")
     return float(cost)
+
+
+# --- session summaries -----------------------------------------------------
+
+
+@dataclass
+class SessionSummary:
+    """One agent session in this repo, as committed for the team (never prompt text)."""
+
+    agent: str
+    session_id: str
+    start: datetime | None
+    end: datetime | None = None
+    task_type: str | None = None
+    commits: list[str] = field(default_factory=list)
+    cost_usd: float | None = None
+
+    @property
+    def completed_loop(self) -> bool:
+        return bool(self.commits)
+
+
+def parse_session_summary(text: str, name: str) -> SessionSummary:
+    try:
+        data = json.loads(text)
+    except ValueError as exc:
+        raise InvalidCorrection(f"{name}: not valid JSON ({exc.msg})") from None
+    if not isinstance(data, dict):
+        raise InvalidCorrection(f"{name}: expected a JSON object")
+    commits = data.get("commits") or []
+    if not isinstance(commits, list):
+        raise InvalidCorrection(f"{name}: commits: expected a list of commit ids")
+    return SessionSummary(
+        agent=_field(data, "agent", name, str),
+        session_id=_field(data, "session_id", name, str),
+        start=_datetime_field(data, "start", name) if data.get("start") else None,
+        end=_datetime_field(data, "end", name) if data.get("end") else None,
+        task_type=_field(data, "task_type", name, str, default=None),
+        commits=[str(c) for c in commits],
+        cost_usd=_cost(data, name),
+    )
