@@ -1,0 +1,56 @@
+import click
+
+from farm.output import echo_json, safe
+
+
+@click.command()
+@click.argument("sessions", nargs=-1, type=click.Path(exists=True, dir_okay=False))
+@click.option("--no-commit", is_flag=True, help="Write the recurrence events but do not commit them.")
+@click.option("--json", "as_json", is_flag=True, help='Print {"files","bytes","recurrences":[…],"before_landing":[…]}.')
+def scan(sessions: tuple[str, ...], no_commit: bool, as_json: bool) -> None:
+    """Look for known failure signatures in agent transcripts.
+
+    SESSIONS are transcript files (.jsonl or .jsonl.zst); by default, the
+    sessions imported with `farm sessions import` that ran in this repo and
+    changed since the last scan. A signature found in a session after its
+    correction landed is recorded as a recurrence, once per session, with the
+    matching excerpt (secrets redacted). A hit before landing is shown, not
+    counted: the fix was not there yet.
+    """
+    from pathlib import Path
+
+    from farm.project import open_farm
+    from farm.scan import run_scan
+
+    farm = open_farm()
+    result = run_scan(farm, [Path(s) for s in sessions] if sessions else None, commit=not no_commit)
+    report = result.report
+    if as_json:
+        echo_json({
+            "files": report.files, "bytes": report.bytes,
+            "recurrences": [_hit(h) for h in result.recorded],
+            "already_recorded": len(report.recurrences) - len(result.recorded),
+            "before_landing": [_hit(h) for h in report.hits if not h.after_landing],
+            "unreadable": report.unreadable,
+            "commit": getattr(result.written, "commit", None),
+        })
+        return
+    for problem in report.unreadable:
+        click.echo(f"farm: warning: {safe(problem)}", err=True)
+    click.echo(f"Scanned {report.files} transcript(s), {report.bytes / 1e6:.1f} MB.")
+    for h in result.recorded:
+        click.echo(f"recurrence  {h.correction}  session {safe(h.session_id)}  {h.at:%Y-%m-%d %H:%M}" if h.at else
+                   f"recurrence  {h.correction}  session {safe(h.session_id)}")
+        click.echo(f"    …{safe(h.excerpt)}…")
+    before = [h for h in report.hits if not h.after_landing]
+    if before:
+        click.echo(f"{len(before)} hit(s) before their correction landed (not counted).")
+    if not result.recorded:
+        click.echo("No new recurrences.")
+    elif result.written is not None and result.written.note:
+        click.echo(f"Note: {result.written.note}")
+
+
+def _hit(h) -> dict:
+    return {"correction": h.correction, "session_id": h.session_id, "transcript": h.transcript,
+            "at": h.at.isoformat() if h.at else None, "excerpt": h.excerpt}

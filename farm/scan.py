@@ -1,0 +1,262 @@
+"""`farm scan`: find known failure signatures in agent transcripts, after a correction landed.
+
+Each correction may carry a signature: phrases (matched case-insensitively) and
+`/regexes/`. All signatures are compiled into one RE2 pattern run over the raw
+transcript bytes (linear time, however many corrections), and only the rare hits
+are attributed to corrections and dated by their transcript line. A hit in a
+session after the correction landed is a recurrence, recorded once per session
+(the event's key), with the matching excerpt, redacted, as evidence.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+_TIMESTAMP = re.compile(rb'"timestamp"\s*:\s*"([^"]{10,40})"')
+_SESSION = re.compile(rb'"(?:sessionId|session_id)"\s*:\s*"([^"]{1,200})"')
+_EXCERPT = 120
+
+
+@dataclass(frozen=True)
+class Target:
+    """A correction as scan sees it."""
+
+    id: str
+    landed_at: datetime | None
+    signature: tuple[str, ...]
+    origin_session: str | None = None
+
+
+@dataclass
+class Hit:
+    correction: str
+    session_id: str
+    transcript: str
+    at: datetime | None
+    excerpt: str
+    after_landing: bool
+
+
+@dataclass
+class ScanReport:
+    files: int = 0
+    bytes: int = 0
+    hits: list[Hit] = field(default_factory=list)
+    unreadable: list[str] = field(default_factory=list)
+
+    @property
+    def recurrences(self) -> list[Hit]:
+        return [h for h in self.hits if h.after_landing]
+
+
+def signature_pattern(entry: str) -> str:
+    """RE2 syntax for one signature entry: `/regex/` as written, else the phrase as it
+    appears inside a JSON string (escaped), any case."""
+    if len(entry) > 2 and entry.startswith("/") and entry.endswith("/"):
+        return entry[1:-1]
+    import re2
+
+    escaped = json.dumps(entry, ensure_ascii=False)[1:-1]
+    return re2.escape(escaped)
+
+
+def _compile(patterns: list[str]):
+    import re2
+
+    options = re2.Options()
+    options.case_sensitive = False
+    options.max_mem = 256 << 20
+    return re2.compile("|".join(f"(?:{p})" for p in patterns).encode(), options)
+
+
+class Scanner:
+    def __init__(self, targets: Iterable[Target]):
+        self.targets = [t for t in targets if t.signature]
+        self.per_target = []
+        for target in self.targets:
+            try:
+                self.per_target.append((target, _compile([signature_pattern(s) for s in target.signature])))
+            except Exception:  # a bad user regex: that correction is not scanned
+                continue
+        patterns = [signature_pattern(s) for t, _ in self.per_target for s in t.signature]
+        self.combined = _compile(patterns) if patterns else None
+
+    def scan(self, paths: Iterable[Path]) -> ScanReport:
+        report = ScanReport()
+        for path in paths:
+            data = _read(path, report)
+            if data is None:
+                continue
+            report.files += 1
+            report.bytes += len(data)
+            if self.combined is not None:
+                report.hits.extend(self._hits(path, data))
+        return report
+
+    def _hits(self, path: Path, data: bytes) -> list[Hit]:
+        seen: set[tuple[str, str]] = set()
+        hits = []
+        for m in self.combined.finditer(data):
+            start = data.rfind(b"\n", 0, m.start()) + 1
+            end = data.find(b"\n", m.end())
+            line = data[start:end if end >= 0 else len(data)]
+            session_id = _session_of(path, line)
+            at = _time_of(line)
+            text = m.group(0)
+            for target, pattern in self.per_target:
+                key = (target.id, session_id)
+                if key in seen or session_id == target.origin_session or not pattern.search(text):
+                    continue
+                seen.add(key)
+                after = target.landed_at is not None and at is not None and at > target.landed_at
+                hits.append(Hit(target.id, session_id, path.name, at, _excerpt(data, m.start(), m.end()), after))
+        return hits
+
+
+def _read(path: Path, report: ScanReport) -> bytes | None:
+    try:
+        raw = path.read_bytes()
+        if path.name.endswith(".zst"):
+            import zstandard
+
+            raw = zstandard.ZstdDecompressor().stream_reader(raw).read()
+        return raw
+    except Exception as exc:  # unreadable or corrupt: named, never fatal
+        report.unreadable.append(f"{path}: {type(exc).__name__}")
+        return None
+
+
+def _session_of(path: Path, line: bytes) -> str:
+    m = _SESSION.search(line)
+    if m:
+        return m.group(1).decode("utf-8", "replace")
+    from farm.sessions import reader_for
+
+    return reader_for(path).session_id_for(path) or path.stem
+
+
+def _time_of(line: bytes) -> datetime | None:
+    m = _TIMESTAMP.search(line)
+    if not m:
+        return None
+    try:
+        at = datetime.fromisoformat(m.group(1).decode().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return at if at.tzinfo else None
+
+
+def _excerpt(data: bytes, start: int, end: int) -> str:
+    """The hit with some context, JSON escapes turned back into text, secrets redacted."""
+    from farm.redact import redact
+
+    lo, hi = max(0, start - _EXCERPT), min(len(data), end + _EXCERPT)
+    text = data[lo:hi].decode("utf-8", "replace")
+    text = text.replace("\\n", " ").replace('\\"', '"').replace("\\t", " ")
+    return redact(" ".join(text.split()))
+
+
+def event_key(correction_id: str, session_id: str) -> str:
+    return hashlib.sha256(f"scan\0{correction_id}\0{session_id}".encode()).hexdigest()[:24]
+
+
+@dataclass
+class ScanResult:
+    report: ScanReport
+    recorded: list[Hit]
+    written: object | None  # farm.writer.Written when something was recorded
+
+
+def run_scan(farm, paths: list[Path] | None = None, *, commit: bool = True) -> ScanResult:
+    """Scan `paths` (default: this repo's imported sessions changed since the last scan)
+    and record each new recurrence as an event, committed like a capture."""
+    from farm import git, model
+    from farm.writer import commit_written, event_file, farm_lock, write_files
+
+    state_file = _state_path(farm.root)
+    state = _load_state(state_file)
+    explicit = paths is not None
+    files = paths if explicit else _changed(repo_transcripts(farm.root), state)
+    landed = git.first_added_times(farm.root, farm.config["corrections_dir"])
+    with farm_lock(farm):
+        with farm.index() as (index, _):
+            targets = [
+                Target(r.id, landed.get(r.path), tuple(r.signature_list()), r.origin_dict().get("session_id"))
+                for r in index.corrections() if r.status == "active"
+            ]
+            known = index.event_keys("recurrence")
+        report = Scanner(targets).scan(files)
+        new = [h for h in report.recurrences if event_key(h.correction, h.session_id) not in known]
+        written = None
+        if new:
+            events = [
+                model.Event(type="recurrence", correction=h.correction, at=h.at or model.now(),
+                            key=event_key(h.correction, h.session_id), session_id=h.session_id,
+                            text=h.excerpt, data={"source": "scan", "transcript": h.transcript})
+                for h in new
+            ]
+            written = write_files(farm, [event_file(farm, e) for e in events])
+            commit_written(farm, written, f"farm: scan found {len(new)} recurrence(s)", commit=commit)
+    if not explicit:
+        _save_state(state_file, state, files)
+    return ScanResult(report, new, written)
+
+
+def repo_transcripts(root: Path) -> list[Path]:
+    """Transcript files (subagents included) of the imported sessions that ran in this repo."""
+    from farm.sessions import store
+
+    db = store.connect()
+    try:
+        where, params = store.inside_clause(root)
+        rows = db.execute(
+            f"SELECT f.path FROM files f JOIN sessions s ON s.agent = f.agent AND s.session_id = f.session_id "
+            f"WHERE {where.replace('cwd', 's.cwd')}", params,
+        ).fetchall()
+    finally:
+        db.close()
+    return sorted({Path(p) for (p,) in rows})
+
+
+def _state_path(root: Path) -> Path:
+    from farm.paths import repo_state_dir
+
+    return repo_state_dir(root) / "scan-state.json"
+
+
+def _load_state(path: Path) -> dict[str, list[int]]:
+    try:
+        data = json.loads(path.read_text())
+        return data if isinstance(data, dict) else {}
+    except (OSError, ValueError):
+        return {}
+
+
+def _changed(paths: list[Path], state: dict[str, list[int]]) -> list[Path]:
+    changed = []
+    for path in paths:
+        try:
+            st = path.stat()
+        except OSError:
+            continue
+        if state.get(str(path)) != [st.st_size, st.st_mtime_ns]:
+            changed.append(path)
+    return changed
+
+
+def _save_state(path: Path, state: dict[str, list[int]], scanned: list[Path]) -> None:
+    from farm.fsutil import atomic_write
+
+    for p in scanned:
+        try:
+            st = p.stat()
+        except OSError:
+            continue
+        state[str(p)] = [st.st_size, st.st_mtime_ns]
+    atomic_write(path, json.dumps(state))

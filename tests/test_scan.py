@@ -1,0 +1,59 @@
+import json
+from datetime import datetime, timedelta, timezone
+
+from conftest import git, run_farm
+
+PHRASE = "ModuleNotFoundError: No module named 'yaml'"
+
+
+def transcript(path, session_id, when, text):
+    lines = [
+        {"type": "user", "sessionId": session_id, "timestamp": when, "message": {"role": "user", "content": "run the tests"}},
+        {"type": "assistant", "sessionId": session_id, "timestamp": when, "requestId": "r1",
+         "message": {"id": "m1", "model": "claude-sonnet-4-5", "role": "assistant",
+                     "content": [{"type": "text", "text": text}],
+                     "usage": {"input_tokens": 10, "output_tokens": 5}}},
+    ]
+    path.write_text("".join(json.dumps(line) + "\n" for line in lines))
+    return path
+
+
+def test_scan_records_a_recurrence_after_landing_once(farm, tmp_path):
+    captured = run_farm("capture", "--title", "Tests run without the yaml dependency installed",
+                        "--what", f"pytest failed with {PHRASE}", "--rule", "Install dev extras first.",
+                        "--kind", "prompt", "--signature", PHRASE, "--yes", "--json").json()
+    later = (datetime.now(timezone.utc) + timedelta(hours=1)).isoformat().replace("+00:00", "Z")
+    earlier = (datetime.now(timezone.utc) - timedelta(days=2)).isoformat().replace("+00:00", "Z")
+    secret = "sk-ant-api03-" + "x1Y2z3" * 15
+    after = transcript(tmp_path / "after.jsonl", "sess-after", later,
+                       f"Running pytest... E   {PHRASE}\nAlso ANTHROPIC_API_KEY={secret}")
+    before = transcript(tmp_path / "before.jsonl", "sess-before", earlier, f"E {PHRASE.upper()}")
+    result = run_farm("scan", str(after), str(before), "--json")
+    assert result.code == 0, result.err
+    data = result.json()
+    assert [r["correction"] for r in data["recurrences"]] == [captured["id"]]
+    assert data["recurrences"][0]["session_id"] == "sess-after"
+    assert PHRASE in data["recurrences"][0]["excerpt"] and secret not in data["recurrences"][0]["excerpt"]
+    assert [h["session_id"] for h in data["before_landing"]] == ["sess-before"]
+    assert data["commit"] and git(farm, "status", "--porcelain") == ""
+    again = run_farm("scan", str(after), "--json").json()
+    assert again["recurrences"] == [] and again["already_recorded"] == 1
+    row = run_farm("status", "--json").json()["corrections"][0]
+    assert row["recurrences_after"] == 1 and row["status"] == "leaking"
+
+
+def test_scan_handles_unreadable_and_compressed_files(farm, tmp_path):
+    import zstandard
+
+    run_farm("capture", "--title", "Lockfile drift", "--what", "npm ci failed: lockfile out of date",
+             "--rule", "Run npm install after editing package.json.", "--kind", "prompt",
+             "--signature", "/lockfile (is )?out of date/", "--yes")
+    later = (datetime.now(timezone.utc) + timedelta(hours=1)).isoformat()
+    plain = transcript(tmp_path / "t.jsonl", "s-z", later, "npm ERR! lockfile is out of date")
+    packed = tmp_path / "rollout-2026-11-25T10-00-00-0199a213-81c0-7800-8aa1-bbab2a035a53.jsonl.zst"
+    packed.write_bytes(zstandard.ZstdCompressor().compress(plain.read_bytes()))
+    broken = tmp_path / "broken.jsonl.zst"
+    broken.write_bytes(b"not zstd at all")
+    data = run_farm("scan", str(packed), str(broken), "--json", "--no-commit").json()
+    assert len(data["recurrences"]) == 1 and data["commit"] is None
+    assert any("broken.jsonl.zst" in u for u in data["unreadable"])
