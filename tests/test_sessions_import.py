@@ -54,11 +54,11 @@ FIELDS = ("input_tokens", "output_tokens", "cache_write_5m_tokens", "cache_write
 
 @pytest.fixture(autouse=True)
 def fresh_pricer():
-    from farm.sessions.pricing import set_active_pricer
+    from farm.sessions.pricing import reset_active_pricer
 
-    set_active_pricer(None)
+    reset_active_pricer()
     yield
-    set_active_pricer(None)
+    reset_active_pricer()
 
 
 @pytest.fixture

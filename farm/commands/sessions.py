@@ -32,7 +32,7 @@ def import_(claude_dirs: tuple[Path, ...], codex_dirs: tuple[Path, ...], from_ho
     if from_hook:
         from farm.commands.hooks import run_session_end_hook
 
-        run_session_end_hook(click.get_text_stream("stdin"))  # always exits 0: never fails a session
+        run_session_end_hook(sys.stdin)  # always exits 0: never fails a session
         return
     from farm.sessions.importer import discover_sources, import_into_store
 

@@ -73,11 +73,17 @@ def import_sessions(
     db.execute("BEGIN IMMEDIATE")
     try:
         done = 0
+        scanned = []
         for job, outcome in zip(jobs, _scan_all(jobs, total, workers)):
-            _apply(db, job, outcome, summary)
+            scanned.append((job, outcome))
             done += max(job.size - job.offset, 0)
             if progress:
                 progress(done, total)
+        # The earliest transcript first: a response copied into a later session (a resume, a
+        # side question) stays with the session that first wrote it.
+        scanned.sort(key=lambda pair: (_first_time(pair[1]), pair[0].mtime_ns))
+        for job, outcome in scanned:
+            _apply(db, job, outcome, summary)
         _refresh_sessions(db, summary.sessions_touched)
         _annotate(db, summary.sessions_touched)
         db.execute("COMMIT")
@@ -173,10 +179,13 @@ def _plan(db: sqlite3.Connection, sources: Iterable[tuple[str, Path]], summary: 
             summary.unreadable["unreadable (cannot read head)"] += 1
             continue
         jobs.append(job)
-    # Older files first: an original response is owned by the session that first wrote it,
-    # not by a later session that resumed from it and copied it.
     jobs.sort(key=lambda j: (j.mtime_ns, str(j.path)))
     return jobs
+
+
+def _first_time(outcome) -> float:
+    found = outcome[0]
+    return found.start if found is not None and found.start is not None else float("inf")
 
 
 def _job(agent: str, path: Path, st: os.stat_result, old: tuple | None) -> _Job | None:

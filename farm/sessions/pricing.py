@@ -175,29 +175,45 @@ def data_version() -> str:
     return f"genai-prices {version('genai-prices')}"
 
 
-_active: Pricer | None = None
+_active: tuple[tuple, Pricer] | None = None
 
 
 def active_pricer() -> Pricer:
     """The pricer for this run: config overrides of the farm at the current directory, if any."""
     global _active
-    if _active is None:
-        _active = Pricer(_config_overrides())
-    return _active
+    root = _farm_root()
+    key = (root, *(_stamp(root / name) for name in ("farm.toml", "pyproject.toml"))) if root else ()
+    if _active is None or _active[0] != key:
+        _active = (key, Pricer(_config_overrides(root)))
+    return _active[1]
 
 
-def set_active_pricer(pricer: Pricer | None) -> None:
+def reset_active_pricer() -> None:
     global _active
-    _active = pricer
+    _active = None
 
 
-def _config_overrides() -> dict:
+def _farm_root():
     from farm import git
-    from farm.config import load_config
     from farm.errors import NotAGitRepo
 
     try:
-        root = git.find_root()
+        return git.find_root()
     except NotAGitRepo:
+        return None
+
+
+def _stamp(path) -> tuple:
+    try:
+        st = path.stat()
+    except OSError:
+        return ()
+    return (st.st_mtime_ns, st.st_size)
+
+
+def _config_overrides(root) -> dict:
+    from farm.config import load_config
+
+    if root is None:
         return {}
     return load_config(root).get("prices") or {}
