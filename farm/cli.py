@@ -18,6 +18,8 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "check": ("farm.commands.check", "check", "Run grader rules on files; exit 1 on a violation."),
     "status": ("farm.commands.status", "status", "The tracker: every correction and how it holds."),
     "retire": ("farm.commands.retire", "retire", "Close a correction by hand, saying why."),
+    "audit": ("farm.commands.audit", "audit", "What keeps failing, and where the money goes."),
+    "demo": ("farm.commands.demo", "demo", "Build a throw-away farm with generated history."),
     "scan": ("farm.commands.scan", "scan", "Find known failure signatures in agent transcripts."),
     "reindex": ("farm.commands.reindex", "reindex", "Rebuild the derived index from the farm's files."),
     "sessions": ("farm.commands.sessions", "sessions", "Import and list agent sessions (Claude Code, Codex)."),

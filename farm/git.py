@@ -52,6 +52,15 @@ def find_root(path: Path | None = None) -> Path:
     return Path(repo.working_tree_dir)
 
 
+def init_repo(path: Path) -> Path:
+    """A new git repository at `path` (made if needed) on branch main."""
+    import git
+
+    path.mkdir(parents=True, exist_ok=True)
+    git.Repo.init(path, initial_branch="main")
+    return path
+
+
 def git_dir(root: Path) -> Path:
     return Path(_repo(root).git_dir)
 
@@ -94,10 +103,11 @@ def tracked(root: Path, path: str) -> bool:
     return bool(repo.git.ls_files("--", path))
 
 
-def commit_paths(root: Path, paths: list[str], message: str) -> str:
+def commit_paths(root: Path, paths: list[str], message: str, when: datetime | None = None) -> str:
     """Commit exactly `paths` (relative to root); whatever else is staged stays staged.
 
-    Raises GitStateError when a merge/rebase is in progress or HEAD is detached.
+    `when` back-dates the commit (the demo farm's history). Raises GitStateError when a
+    merge/rebase is in progress or HEAD is detached.
     """
     state = repo_state(root)
     if state.blocker:
@@ -105,13 +115,14 @@ def commit_paths(root: Path, paths: list[str], message: str) -> str:
     import git
 
     repo = _repo(root)
+    dated = {"GIT_AUTHOR_DATE": when.isoformat(), "GIT_COMMITTER_DATE": when.isoformat()} if when else {}
     try:
         repo.git.add("--", *paths)
         if state.unborn:
             # `commit --only` needs a HEAD; on an unborn branch the index holds only what
             # was staged, so commit those paths from a private index instead.
             return _commit_from_private_index(repo, paths, message)
-        repo.git.commit("--no-verify", "--quiet", "-m", message, "--only", "--", *paths)
+        repo.git.commit("--no-verify", "--quiet", "-m", message, "--only", "--", *paths, env=dated)
     except git.GitCommandError as exc:
         reason = (exc.stderr or str(exc)).strip().splitlines()
         detail = reason[-1].strip() if reason else "unknown reason"

@@ -1,0 +1,58 @@
+import pytest
+from conftest import run_farm
+
+from farm.demo import build_demo
+
+
+@pytest.fixture
+def demo(tmp_path, monkeypatch):
+    info = build_demo(tmp_path / "demo")
+    monkeypatch.chdir(info.root)
+    return info
+
+
+def test_demo_farm_shows_every_status(demo):
+    rows = {r["id"]: r for r in run_farm("status", "--json").json()["corrections"]}
+    status = {key: rows[cid]["status"] for key, cid in demo.ids.items()}
+    assert status["stale-lockfile"] == "leaking"
+    assert status["verbose-comments"] == "retired"
+    assert status["migration-order"] == "unproven"
+    assert status["takeaway"] == "holding" and status["deleted-tests"] == "holding"
+    takeaway = rows[demo.ids["takeaway"]]
+    assert takeaway["catches"] == 3 and takeaway["misses_before"] == 2
+    assert takeaway["est_cost_avoided_usd"] is not None and takeaway["est_cost_avoided_usd"] > 0
+    leaking = rows[demo.ids["stale-lockfile"]]
+    assert leaking["recurrences_after"] == 2 and leaking["recurrence_cost_usd"] > 0
+
+
+def test_audit_names_the_leak_first_with_evidence_and_a_next_step(demo):
+    result = run_farm("audit", "--json")
+    assert result.code == 0, result.err
+    findings = result.json()["findings"]
+    assert findings[0]["kind"] == "leaking"
+    assert findings[0]["evidence"]["correction"] == demo.ids["stale-lockfile"]
+    assert findings[0]["evidence"]["recurrences_after"] == 2
+    assert "test or grader" in findings[0]["next_step"]
+    kinds = {f["kind"] for f in findings}
+    assert "rising-loop-cost" in kinds  # the demo's loops get dearer week by week
+    assert all(f["next_step"] and f["evidence"] for f in findings)
+    text = run_farm("audit")
+    assert text.code == 0 and "leaking" in text.out
+
+
+def test_audit_finds_look_alike_corrections(farm):
+    for title in ("Agent deletes failing tests instead of fixing them", "Agent deleted the failing tests to make CI pass"):
+        run_farm("capture", "--title", title, "--what", "The agent removed failing test files instead of fixing the code.",
+                 "--rule", "Never delete failing tests.", "--kind", "prompt", "--new", "--yes")
+    findings = run_farm("audit", "--json").json()["findings"]
+    assert [f["kind"] for f in findings] == ["look-alike"]
+    assert len(findings[0]["evidence"]["corrections"]) == 2
+
+
+def test_demo_command_refuses_a_non_empty_directory(tmp_path):
+    (tmp_path / "x").mkdir()
+    (tmp_path / "x" / "file").write_text("mine")
+    result = run_farm("demo", str(tmp_path / "x"))
+    assert result.code == 2 and "not empty" in result.err
+    ok = run_farm("demo", str(tmp_path / "new"))
+    assert ok.code == 0 and "farm status" in ok.out
