@@ -1,3 +1,5 @@
+import sys
+
 import click
 
 from farm.output import echo_json, safe
@@ -23,6 +25,9 @@ KIND_HELP = "test: a pytest test; grader: a rule `farm check` enforces; prompt: 
 @click.option("--preserve-threshold", type=click.IntRange(1, 100), help="grader: similarity 1-100 that counts as kept (default from config, 85).")
 @click.option("--require-heading", multiple=True, help="grader: a markdown heading the file must have.")
 @click.option("--applies-to", multiple=True, help="grader/skill: a glob of the files the rule is for (repeatable).")
+@click.option("--session", "session_path", type=click.Path(dir_okay=False), help="The transcript (.jsonl) of the session that went wrong: its usage and cost go on the miss.")
+@click.option("--session-id", help="An imported session's id (or unique prefix) instead of --session.")
+@click.option("--from-hook", is_flag=True, help="Read a Claude Code hook's JSON on stdin (session_id, transcript_path, cwd).")
 @click.option("--new", "force_new", is_flag=True, help="A new correction even if it matches an earlier one.")
 @click.option("--yes", "-y", is_flag=True, help="No questions: accept farm's recurrence verdict.")
 @click.option("--no-commit", is_flag=True, help="Write the files but do not commit them.")
@@ -45,8 +50,10 @@ def capture(as_json: bool, yes: bool, force_new: bool, no_commit: bool, **fields
     from farm.project import open_farm
 
     farm = open_farm()
-    ask = not yes
+    ask = not yes and not fields.get("from_hook")
+    origin = _origin(farm, fields, ask)
     miss = _miss_from(fields, ask)
+    miss.origin = origin
 
     def confirm(match) -> bool:
         if not ask:
@@ -78,13 +85,35 @@ def _miss_from(fields: dict, ask: bool):
     what = fields["what"] if fields.get("what") is not None else (ask and _ask_what()) or need("what", "What went wrong")
     rule = need("rule", "The rule that prevents it")
     kind = need("kind", "Kind", type=click.Choice(["test", "grader", "prompt", "skill"]), default="prompt")
-    options = {k: v for k, v in fields.items() if k not in ("title", "what", "rule", "kind", "task_type", "tags", "signature") and v not in (None, ())}
+    not_options = ("title", "what", "rule", "kind", "task_type", "tags", "signature", "session_path", "session_id", "from_hook")
+    options = {k: v for k, v in fields.items() if k not in not_options and v not in (None, (), False)}
     if ask:
         _ask_kind_options(kind, options)
     return Miss(
         title=title, what=what, rule=rule, kind=kind, task_type=fields.get("task_type"),
         tags=list(fields.get("tags") or ()), signature=list(fields.get("signature") or ()), options=options,
     )
+
+
+def _origin(farm, fields: dict, ask: bool):
+    """The session the miss came from: named by a flag, or (asked) the latest one in this repo."""
+    from farm import origin
+    from farm.model import Origin
+
+    if fields.get("from_hook"):
+        return origin.from_hook(sys.stdin.read())
+    if fields.get("session_path"):
+        return origin.from_path(fields["session_path"])
+    if fields.get("session_id"):
+        return origin.from_session_id(fields["session_id"])
+    if ask:
+        record = origin.latest_in_repo(farm.root)
+        if record is not None:
+            cost = f"${record.cost_usd:.2f}" if record.cost_usd is not None else "price unknown"
+            question = f"Attach the latest session here, {record.agent} {record.session_id[:12]} ({cost})?"
+            if click.confirm(question, default=True, err=True):
+                return origin.origin_of(record)
+    return Origin()
 
 
 def _ask_what() -> str:
