@@ -57,3 +57,19 @@ def test_unknown_model_has_no_price_and_override_checks():
     assert Pricer({"mystery-*": {"input_mtok": 2}}).cost("mystery-9", Usage(input_tokens=1_000_000)) == 2.0
     with pytest.raises(InvalidInput):
         Pricer({"m": {"inptu_mtok": 1}})
+
+
+@pytest.mark.parametrize("model", ["claude-sonnet-4-5-20250929", "claude-opus-4-1-20250805", "gpt-5-codex",
+                                   "claude-haiku-4-5-20251001", "gpt-5.1-codex"])
+def test_cached_flat_rates_price_like_genai_prices(model):
+    from datetime import datetime, timezone
+
+    from farm.sessions import pricing
+
+    usage = Usage(1234, 5678, 910, 1112, 131415, 1617)
+    when = datetime(2025, 10, 1, tzinfo=timezone.utc)
+    for tier in (-1, pricing.Pricer().tier(model, 10**9)):
+        fast = pricing.Pricer().cost(model, usage, tier, when)
+        exact = float(pricing._resolved_price(model, tier, when.date()).calc_price(pricing._genai_usage(usage))
+                      ["total_price"])
+        assert fast == pytest.approx(exact, rel=1e-12)

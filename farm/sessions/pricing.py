@@ -44,9 +44,13 @@ class Pricer:
         override = self._override(model)
         if override is not None:
             return _flat_cost(override, usage)
-        price = self._price(model, tier, when)
-        if price is None:
+        day = (when or datetime.now(timezone.utc)).date()
+        rates = _cached_rates(model, tier, day)
+        if rates is None:
             return None
+        if rates != COMPLEX:
+            return _flat_cost(rates, usage)
+        price = self._price(model, tier, when)
         return float(price.calc_price(_genai_usage(usage))["total_price"])
 
     def _override(self, model: str) -> dict | None:
@@ -125,8 +129,17 @@ def _model_info(model: str):
     return info
 
 
-@lru_cache(maxsize=None)
 def _thresholds(model: str) -> tuple[int, ...]:
+    cache = _disk_cache()
+    key = f"tiers|{model}"
+    if key not in cache:
+        cache[key] = list(_genai_thresholds(model))
+        _save_cache()
+    return tuple(cache[key])
+
+
+@lru_cache(maxsize=None)
+def _genai_thresholds(model: str) -> tuple[int, ...]:
     info = _model_info(model)
     if info is None:
         return ()
@@ -161,6 +174,62 @@ def _resolved_price(model: str, tier: int, day):
     return ModelPrice(**fixed)
 
 
+# Prices resolved from genai-prices are kept in FARM_HOME (per genai-prices version), so a
+# run that prices known models does not load genai-prices (its import alone takes ~0.25 s).
+COMPLEX = "complex"  # a price with units _flat_cost does not cover: ask genai-prices each time
+SIMPLE_KEYS = {"input_mtok", "output_mtok", "cache_read_mtok", "cache_write_mtok", "cache_write_1h_mtok"}
+NON_TOKEN_UNITS = ("_kcount", "_mchars", "_hours", "_gpixels", "_kpages")
+_cache: dict | None = None
+
+
+def _cache_path():
+    from farm.paths import farm_home
+
+    return farm_home() / "prices-cache.json"
+
+
+def _disk_cache() -> dict:
+    global _cache
+    if _cache is None:
+        import json
+
+        version = data_version()
+        try:
+            loaded = json.loads(_cache_path().read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            loaded = {}
+        _cache = loaded if isinstance(loaded, dict) and loaded.get("version") == version else {"version": version}
+    return _cache
+
+
+def _save_cache() -> None:
+    import json
+
+    from farm.fsutil import atomic_write
+
+    try:
+        atomic_write(_cache_path(), json.dumps(_disk_cache(), sort_keys=True))
+    except OSError:
+        pass  # a cache that cannot be written only costs time
+
+
+def _cached_rates(model: str, tier: int, day) -> dict | str | None:
+    cache = _disk_cache()
+    key = f"rates|{model}|{tier}|{day.isoformat()}"
+    if key not in cache:
+        price = _resolved_price(model, tier, day)
+        if price is None:
+            cache[key] = None
+        else:
+            # Units that are not tokens (searches, requests, pages) never apply to a transcript's usage.
+            values = {k: v for k, v in vars(price).items()
+                      if v is not None and not k.startswith("_") and not k.endswith(NON_TOKEN_UNITS)}
+            simple = set(values) <= SIMPLE_KEYS and all(isinstance(v, Decimal) for v in values.values())
+            cache[key] = {k: float(v) for k, v in values.items()} if simple else COMPLEX
+        _save_cache()
+    return cache[key]
+
+
 def _rate_at(prices, tier: int) -> Decimal:
     rate = prices.base
     for step in prices.tiers:
@@ -169,6 +238,7 @@ def _rate_at(prices, tier: int) -> Decimal:
     return rate
 
 
+@lru_cache(maxsize=1)
 def data_version() -> str:
     from importlib.metadata import version
 
