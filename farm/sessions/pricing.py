@@ -202,7 +202,20 @@ def _disk_cache() -> dict:
     return _cache
 
 
+_dirty = False
+
+
 def _save_cache() -> None:
+    """Write the cache once, when the process ends (one write however many prices were new)."""
+    global _dirty
+    if not _dirty:
+        import atexit
+
+        atexit.register(_write_cache)
+    _dirty = True
+
+
+def _write_cache() -> None:
     import json
 
     from farm.fsutil import atomic_write
