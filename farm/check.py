@@ -10,6 +10,7 @@ import shlex
 import subprocess
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 from farm.model import read_text
@@ -114,9 +115,33 @@ def check_paths(
             continue
         report.checked.append(rel)
         report.digests[rel] = hashlib.sha256(text.encode()).hexdigest()
+        doc = Doc(text)
         for rule in applicable:
-            report.violations.extend(check_text(farm.root, rule, rel, text))
+            report.violations.extend(check_text(farm.root, rule, rel, doc))
     return report
+
+
+class Doc:
+    """A file's text, with what the checks derive from it computed once for all rules."""
+
+    def __init__(self, text: str):
+        self.text = text
+
+    @cached_property
+    def processed(self) -> str:
+        from rapidfuzz.utils import default_process
+
+        return default_process(self.text)
+
+    @cached_property
+    def headings(self) -> set[str]:
+        from markdown_it import MarkdownIt
+
+        tokens = MarkdownIt("commonmark").parse(self.text)
+        return {
+            " ".join(tokens[i + 1].content.split()).casefold()
+            for i, tok in enumerate(tokens) if tok.type == "heading_open" and i + 1 < len(tokens)
+        }
 
 
 def record_catches(farm: Farm, report: CheckReport, known_keys: set[str]) -> list[str]:
@@ -148,7 +173,8 @@ def _decode(read: Callable[[str], bytes], rel: str) -> str | None:
     return raw.decode("utf-8", errors="replace")
 
 
-def check_text(root: Path, rule: GraderRule, rel: str, text: str) -> list[Violation]:
+def check_text(root: Path, rule: GraderRule, rel: str, doc: Doc) -> list[Violation]:
+    text = doc.text
     found: list[Violation] = []
     hit = lambda line, msg: found.append(Violation(rel, line, rule.correction, msg))  # noqa: E731
     for pattern in rule.must_match:
@@ -158,10 +184,10 @@ def check_text(root: Path, rule: GraderRule, rel: str, text: str) -> list[Violat
         for m in list(re.finditer(pattern, text, re.M))[:_MAX_HITS]:
             hit(_line_of(text, m.start()), _say(rule, f"must not match /{pattern}/ (found {m.group()[:60]!r})"))
     for statement in rule.must_preserve:
-        score = preserved_score(statement, text)
-        if score < rule.preserve_threshold:
+        if preserved_score(statement, doc.processed, rule.preserve_threshold) < rule.preserve_threshold:
+            score = preserved_score(statement, doc.processed)  # the real figure, for the message
             hit(1, _say(rule, f"lost a statement it must keep: {_clip(statement)!r} (best match {score:.0f}, needs {rule.preserve_threshold})"))
-    missing = _missing_headings(rule.require_heading, text)
+    missing = [h for h in rule.require_heading if " ".join(h.lstrip("# ").split()).casefold() not in doc.headings]
     for heading in missing:
         hit(1, _say(rule, f"has no heading {heading!r}"))
     if rule.check_cmd:
@@ -171,30 +197,16 @@ def check_text(root: Path, rule: GraderRule, rel: str, text: str) -> list[Violat
     return found
 
 
-def preserved_score(statement: str, text: str) -> float:
-    """How well `text` still contains `statement`, 0-100, ignoring case, spacing and punctuation."""
+def preserved_score(statement: str, processed_text: str, cutoff: float = 0) -> float:
+    """How well a text (already through rapidfuzz's default_process: case, spacing and
+    punctuation ignored) still contains `statement`, 0-100; 0 when below `cutoff`."""
     from rapidfuzz import fuzz
     from rapidfuzz.utils import default_process
 
-    needle, haystack = default_process(statement), default_process(text)
-    if not needle:
+    needle = default_process(statement)
+    if not needle or needle in processed_text:
         return 100.0
-    if needle in haystack:
-        return 100.0
-    return fuzz.partial_ratio(needle, haystack)
-
-
-def _missing_headings(wanted: list[str], text: str) -> list[str]:
-    if not wanted:
-        return []
-    from markdown_it import MarkdownIt
-
-    tokens = MarkdownIt("commonmark").parse(text)
-    present = {
-        " ".join(tokens[i + 1].content.split()).casefold()
-        for i, tok in enumerate(tokens) if tok.type == "heading_open" and i + 1 < len(tokens)
-    }
-    return [h for h in wanted if " ".join(h.lstrip("# ").split()).casefold() not in present]
+    return fuzz.partial_ratio(needle, processed_text, score_cutoff=cutoff)
 
 
 def _run_check(root: Path, command: str, rel: str) -> str | None:
