@@ -54,4 +54,9 @@ def _is_number(text: str) -> bool:
 
 
 def money(value: float | None) -> str:
-    return "unknown" if value is None else f"${value:,.2f}"
+    """Dollars for a table: cents, or four decimals for amounts under a cent (never a false $0.00)."""
+    if value is None:
+        return "unknown"
+    if 0 < abs(value) < 0.01:
+        return f"${value:.4f}"
+    return f"${value:,.2f}"
