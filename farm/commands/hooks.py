@@ -27,21 +27,27 @@ def hooks() -> None:
 
 
 @hooks.command("install")
-@click.argument("target", type=click.Choice(["claude"]))
-@click.option("--user", is_flag=True, help="Install for every project (~/.claude/settings.json).")
+@click.argument("target", type=click.Choice(["claude", "pre-commit"]))
+@click.option("--user", is_flag=True, help="claude: install for every project (~/.claude/settings.json).")
 def install(target: str, user: bool) -> None:
-    """Install farm's hook for TARGET (idempotent)."""
+    """Install farm's hook for TARGET (idempotent).
+
+    
+    claude      a SessionEnd hook that imports each finished session
+    pre-commit  `farm check --staged` before each commit (in .pre-commit-config.yaml
+                when pre-commit is used, else .git/hooks/pre-commit); hits are catches
+    """
     path, changed = TARGETS[target][0](user)
-    click.echo(f"{'installed' if changed else 'already installed'}: SessionEnd hook in {path}")
+    click.echo(f"{'installed' if changed else 'already installed'}: {WHAT[target]} in {path}")
 
 
 @hooks.command("uninstall")
-@click.argument("target", type=click.Choice(["claude"]))
-@click.option("--user", is_flag=True, help="Remove it from ~/.claude/settings.json.")
+@click.argument("target", type=click.Choice(["claude", "pre-commit"]))
+@click.option("--user", is_flag=True, help="claude: remove it from ~/.claude/settings.json.")
 def uninstall(target: str, user: bool) -> None:
     """Remove farm's hook for TARGET; every other hook stays."""
     path, changed = TARGETS[target][1](user)
-    click.echo(f"{'removed' if changed else 'not installed'}: SessionEnd hook in {path}")
+    click.echo(f"{'removed' if changed else 'not installed'}: {WHAT[target]} in {path}")
 
 
 # --- Claude Code ---------------------------------------------------------------------------
@@ -149,7 +155,20 @@ def _write_settings(path: Path, settings: dict) -> None:
     atomic_write(path, json.dumps(settings, indent=2, ensure_ascii=False) + "\n")
 
 
-TARGETS = {"claude": (install_claude, uninstall_claude)}
+def _precommit(action):
+    def run(_user: bool) -> tuple[Path, bool]:
+        from farm import git, precommit
+
+        return getattr(precommit, action)(git.find_root())
+
+    return run
+
+
+TARGETS = {
+    "claude": (install_claude, uninstall_claude),
+    "pre-commit": (_precommit("install"), _precommit("uninstall")),
+}
+WHAT = {"claude": "SessionEnd hook", "pre-commit": "farm check --staged"}
 
 
 # --- what the hook runs ----------------------------------------------------------------------

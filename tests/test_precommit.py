@@ -1,0 +1,52 @@
+import subprocess
+
+from conftest import git, run_farm
+
+CONFIG = """# my hooks
+repos:
+  - repo: https://github.com/pre-commit/pre-commit-hooks
+    rev: v4.6.0
+    hooks:
+      - id: trailing-whitespace  # keep
+"""
+
+
+def test_plain_git_hook_blocks_a_bad_commit_and_records_one_catch(farm, monkeypatch):
+    monkeypatch.delenv("CI", raising=False)
+    run_farm("capture", "--title", "No debug prints", "--what", "print() left in code", "--rule", "No print calls.",
+             "--kind", "grader", "--must-not-match", r"\bprint\(", "--applies-to", "*.py", "--yes")
+    result = run_farm("hooks", "install", "pre-commit")
+    assert result.code == 0 and "installed" in result.out
+    assert run_farm("hooks", "install", "pre-commit").out.startswith("already installed")
+    (farm / "app.py").write_text("print('debug')\n")
+    git(farm, "add", "app.py")
+    blocked = subprocess.run(["git", "commit", "-m", "wip"], cwd=farm, capture_output=True, text=True)
+    assert blocked.returncode != 0 and "app.py:1:" in blocked.stdout + blocked.stderr
+    catches = list((farm / "corrections" / "log").rglob("*-catch-*.json"))
+    assert len(catches) == 1
+    subprocess.run(["git", "commit", "-m", "wip"], cwd=farm, capture_output=True)
+    assert len(list((farm / "corrections" / "log").rglob("*-catch-*.json"))) == 1
+    assert run_farm("hooks", "uninstall", "pre-commit").code == 0
+    assert not (farm / ".git" / "hooks" / "pre-commit").exists()
+
+
+def test_foreign_git_hook_is_never_replaced(farm):
+    hook = farm / ".git" / "hooks" / "pre-commit"
+    hook.write_text("#!/bin/sh\necho mine\n")
+    result = run_farm("hooks", "install", "pre-commit")
+    assert result.code == 2 and "not farm's" in result.err
+    assert hook.read_text() == "#!/bin/sh\necho mine\n"
+
+
+def test_pre_commit_config_gets_a_local_hook_and_keeps_its_text(farm):
+    (farm / ".pre-commit-config.yaml").write_text(CONFIG)
+    assert run_farm("hooks", "install", "pre-commit").code == 0
+    text = (farm / ".pre-commit-config.yaml").read_text()
+    assert text.startswith(CONFIG) and "entry: farm check --staged" in text
+    import yaml
+
+    repos = yaml.safe_load(text)["repos"]
+    assert repos[-1]["hooks"][0]["id"] == "farm-check" and len(repos) == 2
+    assert run_farm("hooks", "install", "pre-commit").out.startswith("already installed")
+    assert run_farm("hooks", "uninstall", "pre-commit").code == 0
+    assert (farm / ".pre-commit-config.yaml").read_text() == CONFIG
