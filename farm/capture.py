@@ -91,7 +91,7 @@ def capture(
     """Record `miss`: a recurrence of the best matching correction when farm's matcher
     calls it one (and `confirm` agrees), else a new correction with its artifact."""
     miss = clean_miss(miss)
-    with farm_lock(farm):
+    with farm_lock(farm) as recovered:
         with farm.index() as (index, refresh):
             rows = index.corrections()
             match = None if force_new else _best_recurrence(farm, rows, miss)
@@ -102,7 +102,7 @@ def capture(
             else:
                 result = _record_new(farm, miss, rows)
                 message = f"farm: capture {result.id}"
-        result.warnings = refresh.warnings
+        result.warnings = [*([recovered] if recovered else []), *refresh.warnings]
         commit_written(farm, result.written, message, commit=commit)
     return result
 

@@ -207,3 +207,139 @@ def staged_files(root: Path) -> list[str]:
 def staged_bytes(root: Path, path: str) -> bytes:
     """The content of `path` as staged in the index."""
     return _repo(root).git.cat_file("blob", f":{path}", stdout_as_string=False)
+
+
+# --- sync and seed ----------------------------------------------------------
+
+
+def head_commit(root: Path) -> str | None:
+    """The commit HEAD points at; None on an unborn branch."""
+    repo = _repo(root)
+    return repo.head.commit.hexsha if repo.head.is_valid() else None
+
+
+def remote_url(root: Path, name: str = "origin") -> str | None:
+    repo = _repo(root)
+    try:
+        return repo.remote(name).url
+    except ValueError:
+        return None
+
+
+def clone(url: str, dest: Path) -> Path:
+    """Clone `url` into `dest` (which must not exist yet); the clone's work tree."""
+    import git
+
+    try:
+        git.Repo.clone_from(url, str(dest), multi_options=["--quiet", "--no-recurse-submodules"])
+    except git.GitCommandError as exc:
+        reason = (exc.stderr or str(exc)).strip().splitlines()
+        detail = reason[-1].strip().removeprefix("stderr: ").strip("' ") if reason else "unknown reason"
+        raise NotAGitRepo(f"could not clone {url} ({detail})") from None
+    return dest
+
+
+def newest_commits(root: Path, paths: list[str]) -> dict[str, tuple[int, str]]:
+    """For each file named by (or under) `paths`, the newest commit that touched it: (age rank, sha).
+
+    Rank 0 is the newest commit of the whole log, so a smaller rank is more recent.
+    """
+    repo = _repo(root)
+    if not repo.head.is_valid() or not paths:
+        return {}
+    out = repo.git.log("--format=\x1e%H", "--name-only", "--no-renames", "--", *paths)
+    newest: dict[str, tuple[int, str]] = {}
+    for rank, record in enumerate(out.split("\x1e")[1:]):
+        lines = [line for line in record.splitlines() if line.strip()]
+        for path in lines[1:]:
+            newest.setdefault(path, (rank, lines[0]))
+    return newest
+
+
+def tracked_paths(root: Path, paths: list[str]) -> set[str]:
+    """Those of `paths` (relative to root) that git tracks."""
+    if not paths:
+        return set()
+    out = _repo(root).git.ls_files("-z", "--", *paths)
+    return {p for p in out.split("\0") if p}
+
+
+def read_blob(root: Path, blob_id: str) -> bytes | None:
+    """The content of a blob in the repo's object store, or None when it is not there."""
+    import git
+
+    try:
+        return _repo(root).git.cat_file("blob", blob_id, stdout_as_string=False)
+    except git.GitCommandError:
+        return None
+
+
+def store_blob(root: Path, data: bytes) -> str:
+    """Put `data` in the repo's object store as a blob (no filters); its id."""
+    from io import BytesIO
+
+    from gitdb.base import IStream
+
+    stream = _repo(root).odb.store(IStream("blob", len(data), BytesIO(data)))
+    return stream.hexsha.decode() if isinstance(stream.hexsha, bytes) else stream.hexsha
+
+
+def merge_file(root: Path, ours: str, base: str, theirs: str) -> tuple[str, bool]:
+    """Three-way merge of texts with `git merge-file`: (result, clean)."""
+    import tempfile
+
+    repo = _repo(root)
+    with tempfile.TemporaryDirectory() as tmp:
+        names = []
+        for label, text in (("yours", ours), ("base", base), ("farm", theirs)):
+            path = Path(tmp) / label
+            path.write_bytes(text.encode("utf-8"))
+            names.append(str(path))
+        status, out, _ = repo.git.merge_file(
+            "-p", "-L", "yours", "-L", "last written by farm", "-L", "farm", *names,
+            with_extended_output=True, with_exceptions=False, strip_newline_in_stdout=False,
+        )
+    if status < 0:
+        raise GitStateError("git merge-file failed")
+    return out, status == 0
+
+
+def head_sha(root: Path) -> str | None:
+    repo = _repo(root)
+    return repo.head.commit.hexsha if repo.head.is_valid() else None
+
+
+def changed_in(root: Path, sha: str) -> list[str]:
+    """The paths a commit changed."""
+    out = _repo(root).git.show("--name-only", "--format=", "-z", "--no-renames", sha)
+    return [p for p in out.split("\0") if p.strip()]
+
+
+def unstage(root: Path, paths: list[str]) -> None:
+    """Put the index entries of `paths` back as HEAD has them (or drop them on an unborn branch)."""
+    if not paths:
+        return
+    repo = _repo(root)
+    if repo.head.is_valid():
+        repo.git.reset("-q", "HEAD", "--", *paths)
+    else:
+        repo.git.rm("--cached", "-q", "--ignore-unmatch", "--", *paths)
+
+
+def clear_stale_index_lock(root: Path, older_than: float) -> bool:
+    """Remove .git/index.lock when it predates `older_than` plus a grace period: a git that
+    farm started and that was killed with it. A fresh lock belongs to a live git: kept."""
+    import time
+
+    lock = git_dir(root) / "index.lock"
+    try:
+        mtime = lock.stat().st_mtime
+    except FileNotFoundError:
+        return False
+    deadline = time.time() + 5
+    while lock.exists() and time.time() < deadline:
+        time.sleep(0.1)  # a git still running finishes and removes its own lock
+    if lock.exists() and mtime >= older_than - 1 and time.time() - mtime > 5:
+        lock.unlink(missing_ok=True)
+        return True
+    return False
