@@ -27,3 +27,21 @@ def test_sixteen_captures_at_once_each_commit_exactly_once(farm):
     assert listed == ids
     run_farm("reindex")
     assert {row["id"] for row in run_farm("status", "--json").json()["corrections"]} == ids
+
+
+def test_sixteen_imports_at_once_into_one_farm_home_count_exactly_once(tmp_path):
+    import shutil
+
+    from test_sessions_import import CORPUS, EXPECTED, FIELDS
+
+    logs = tmp_path / "logs"
+    shutil.copytree(CORPUS, logs, ignore=shutil.ignore_patterns("*.py"))
+    cmd = [sys.executable, "-m", "farm", "sessions", "import", "--json",
+           "--claude-dir", str(logs / "claude" / "projects"),
+           "--codex-dir", str(logs / "codex" / "sessions"), "--codex-dir", str(logs / "codex" / "archived_sessions")]
+    procs = [subprocess.Popen(cmd, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(16)]
+    results = [(p.wait(), *p.communicate()) for p in procs]
+    assert all(code == 0 for code, _, _ in results), [err[-500:] for _, _, err in results]
+    models = run_farm("spend", "--by", "model", "--json").json()["rows"]
+    got = {row["key"]: tuple(row[f] for f in FIELDS) for row in models}
+    assert got == EXPECTED
