@@ -102,6 +102,9 @@ _PLACEHOLDER_VALUES = frozenset(
 _VARIABLE = re.compile(r"\$[{(A-Za-z_]|%[({]|\{\{|\{%|#\{|<|\[REDACTED|@\{")
 _NAMES_A_SECRET = re.compile(r"[A-Z][A-Z0-9_]*|[a-z]+(?:_[a-z]+)+")
 _COLOUR = re.compile(r"#[0-9a-fA-F]{3,8}")
+# '%s:%s' % (user, pw) and "anonymous:$FROM_EMAIL" build a secret from variables; no literal.
+_TEMPLATE = re.compile(r"%[sdr]|\{\d*\}|\$\{[^}]*\}|\$[A-Z_][A-Z0-9_]{2,}")
+_VERSION = re.compile(r"v?\d+(?:\.\d+)+(?:[-+.][0-9A-Za-z.]+)?")
 _SECRET_WORD = re.compile(r"pass|secret|token|key", re.IGNORECASE)
 
 
@@ -116,6 +119,8 @@ def _is_placeholder(value: str) -> bool:
         or any(mark in value for mark in ("...", "\u2026", "***", "\u2022\u2022"))
         or (value.isdigit() and len(value) <= 5)
         or bool(_COLOUR.fullmatch(value))
+        or bool(_TEMPLATE.search(value))
+        or bool(_VERSION.fullmatch(value))
         or value.startswith(("/", "./", "../", "~/", "http://", "https://", "file:"))
         # GITHUB_TOKEN or api_key as a value: the name of a variable, not its content
         or bool(_NAMES_A_SECRET.fullmatch(value) and _SECRET_WORD.search(value))
@@ -147,6 +152,7 @@ _TRAILERS = frozenset(
     "bytes".split()
 )
 _PUBLIC = frozenset("public pub publishable placeholder".split())
+_VENDOR_KEY = "vendor-key"  # a name's promise that only a strong value keeps; shown as api-key
 
 
 def _noun_kind(segs: list[str], i: int) -> str | None:
@@ -156,6 +162,8 @@ def _noun_kind(segs: list[str], i: int) -> str | None:
     if seg == "auth" and len(segs) == 1:  # .npmrc's _auth, docker's "auth"; not SOCKS5_AUTH
         return "secret"
     qualified_key = seg == "key" and i > 0 and segs[i - 1] in _KEY_QUALIFIERS
+    if seg == "key" and i > 0 and not qualified_key:
+        return _VENDOR_KEY  # OPENWEATHER_KEY, but also SORT_KEY: the value must decide
     if not (_SECRET_SEGMENT.search(seg) or qualified_key):
         return None
     if seg.endswith("apikey") or (qualified_key and segs[i - 1] == "api"):
@@ -190,17 +198,27 @@ _TYPE_NAME = re.compile(r"_*[A-Z][A-Za-z]*|str|bytes|int|bool|string|number|bool
 _LINE_END = re.compile(r"[ \t]*(?:#.*)?(?:$|\r|\n|\\[nr])", re.MULTILINE)
 
 
+def _is_code(value: str, after: str) -> bool:
+    """An expression rather than a literal: f(x), a[0], X11::Auth->new, *glob, &ref."""
+    return (
+        after == "("
+        or any(mark in value for mark in ("(", "[", "{", "::", "->"))
+        or value[:1] in ("*", "&")
+    )
+
+
 def _bare_value_ok(match: re.Match[str], text: str, value: str, kind: str) -> bool:
     """An unquoted value: a config file's literal, or a program's variable?
 
     Words without digits count as secrets only in env style (KEY=value, not inside an argument
     list) or, for passwords, as the whole rest of a YAML line, where code rarely puts a variable.
     """
-    if "(" in value or "[" in value or "{" in value:
+    after = text[match.end() : match.end() + 1]
+    if _is_code(value, after):
         return False
     if not _CODE_REFERENCE.fullmatch(value):
         return True
-    sep, after = _value(match, text, "sep"), text[match.end() : match.end() + 1]
+    sep = _value(match, text, "sep")
     if sep == "=":
         return after not in (",", ")")
     at_line_end = bool(_LINE_END.match(text, match.end()))
@@ -220,24 +238,37 @@ def _setting_value(match: re.Match[str], text: str) -> str | None:
     head = _key_before(text, match.start())
     key = head + _value(match, text, "name")
     kind = _key_kind(key)
-    if kind is None:
+    key_start = match.start() - len(head)
+    if kind is None or text[max(0, key_start - 2) : key_start] == "::":  # Test2::Event::Pass
         return None
     quoted = match.group("qv") is not None
     value = _value(match, text, "qv" if quoted else "bv")
     if _is_placeholder(value.strip()):
         return None
     # A comma separates name and value only in a call; in a list it separates two names.
-    key_start = match.start() - len(head)
     if "," in match.group("sep") and not (quoted and _opens_call(text, key_start, key)):
         return None
     if not quoted and not _bare_value_ok(match, text, value, kind):
         return None
-    return kind if _plausible(kind, value) else None
+    return _shown(kind) if _plausible(kind, value) else None
+
+
+def _shown(kind: str) -> str:
+    return "api-key" if kind == _VENDOR_KEY else kind
 
 
 def _plausible(kind: str, value: str) -> bool:
     """Tokens and keys are machine-made: a plain word or phrase under such a name is no secret."""
-    return kind == "password" or (len(value) >= 8 and _looks_random(value) and " " not in value)
+    if kind == _VENDOR_KEY:
+        return bool(_STRONG_KEY.fullmatch(value))
+    if kind == "password":  # a passphrase has a few words; a sentence or a text block is prose
+        return value.count(" ") < 4 and "\\n" not in value
+    return len(value) >= 8 and _looks_random(value) and " " not in value
+
+
+# A <vendor>_KEY value must look like a base62 key: upper, lower and digits, 20 or more of them.
+# That spares SORT_KEY=name, hex digests, UUIDs and paths used as cache or object keys.
+_STRONG_KEY = re.compile(r"(?=[^A-Z]*[A-Z])(?=[^a-z]*[a-z])(?=[^0-9]*[0-9])[A-Za-z0-9_+/=-]{20,}")
 
 
 _QUOTED_OR_BARE = (
@@ -254,9 +285,9 @@ _SETTING = (
     # make every "key" retry 40 shorter names.
     r"(?P<name>WORD[a-z0-9_.-]{0,40}+)"
     r"(?:\\?[\"'])?\]?"  # the closing quote of a quoted key (maybe JSON-escaped) or subscript
-    # A space before the colon only after a quoted key ("k" : v): "pass :meth:" is prose.
+    # No space before a colon: "pass :meth:" is prose and c ? "PASS" : "FAIL" a ternary.
     # A comma only after a quoted key: Setenv("API_KEY", v).
-    r"(?P<sep>(?:[ \t]*(?:=>|:=|=)|(?<=[\"'])[ \t]+:|:|(?<=[\"'])[ \t]*,)(?![:=])[ \t]*)"
+    r"(?P<sep>(?:[ \t]*(?:=>|:=|=)|:|(?<=[\"'])[ \t]*,)(?![:=])[ \t]*)"
     + _QUOTED_OR_BARE
 )
 
@@ -273,10 +304,10 @@ def _flag_value(match: re.Match[str], text: str) -> str | None:
     kind = _key_kind(match.group("name"))
     quoted = match.group("qv") is not None
     value = _value(match, text, "qv" if quoted else "bv")
-    if kind is None or value.startswith("-") or _is_placeholder(value):
+    if kind is None or value.startswith("-") or _is_placeholder(value) or not _plausible(kind, value):
         return None
     # "the --password option": a bare word after a flag is more often prose than a password.
-    return None if not quoted and _CODE_REFERENCE.fullmatch(value) else kind
+    return None if not quoted and _CODE_REFERENCE.fullmatch(value) else _shown(kind)
 
 
 _XML_SETTING = (
@@ -287,7 +318,10 @@ _XML_SETTING = (
 
 def _xml_value(match: re.Match[str], text: str) -> str | None:
     kind = _key_kind(_value(match, text, "tag"))
-    return None if kind is None or _is_placeholder(_value(match, text)) else kind
+    value = _value(match, text)
+    if kind is None or _is_placeholder(value) or not _plausible(kind, value):
+        return None
+    return _shown(kind)
 
 
 # --- structural rules -----------------------------------------------------------------------------
@@ -311,9 +345,20 @@ def _has_key_body(match: re.Match[str], text: str) -> str | None:
 _URL_PASSWORD = r"://[^\s:/?#@'\"<>\[\]\\]{0,128}:(?P<v>[^\s/?'\"\\]{1,256})@(?=[A-Za-z0-9\[])"
 _AUTH_HEADER = (
     r"authorization\\?[\"']?[ \t]*[:=][ \t]*\\?[\"']?"
-    r"(?:(?:bearer|basic|token|bot|apikey|key|sso-key|jwt|negotiate|ntlm|otp|hmac|"
+    r"(?:(?P<scheme>bearer|basic|token|bot|apikey|key|sso-key|jwt|negotiate|ntlm|otp|hmac|"
     r"aws4-hmac-sha256)[ \t]+)?(?P<v>[a-z0-9._~+/=-]{8,4096}+)"
 )
+
+
+def _auth_value(match: re.Match[str], text: str) -> str | None:
+    """Without a scheme word the value may be code: authorization = self.headers.get(...)."""
+    value = _value(match, text)
+    after = text[match.end() : match.end() + 1]
+    if _is_placeholder(value):
+        return None
+    if not match.group("scheme") and (_CODE_REFERENCE.fullmatch(value) or _is_code(value, after)):
+        return None
+    return ""
 _BEARER = r"Bearer(?<![A-Za-z0-9]Bearer)[ \t]+(?P<v>[A-Za-z0-9._~+/-]{16,4096}+=*)"
 
 
@@ -341,6 +386,7 @@ _SSHPASS = r"sshpass(?<![\w-]sshpass)[ \t]+-p[ \t]*[\"']?" + _PASSWORD_ARG
 # docker/podman/helm/az/oc/cf login all take -p for the password.
 _LOGIN_P = _command("login", r"-p[ \t]+[\"']?" + _PASSWORD_ARG, stop=_SHELL_STOP)
 _REDIS_A = _command("redis-cli", r"-a[ \t]+[\"']?" + _PASSWORD_ARG, stop=_SHELL_STOP)
+_GH_SECRET = _command("secret set", r"(?:--body|-b)[ \t=]+[\"']?" + _PASSWORD_ARG, stop=_SHELL_STOP)
 _NETRC = r"login(?<![\w-]login)[ \t]+\S{1,128}\s+password[ \t]+(?P<v>[^\s\"']{1,256})"
 _SQL_QUOTED = r"[ \t]+(?P<q>[\"'])(?P<v>[^\"'\n]{1,256})(?P=q)"
 _SQL_IDENTIFIED = r"identified[ \t]+by" + _SQL_QUOTED
@@ -373,7 +419,7 @@ def _name_value(match: re.Match[str], text: str) -> str | None:
     value = _value(match, text, "qv" if match.group("qv") is not None else "bv")
     if kind is None or _is_placeholder(value) or not _plausible(kind, value):
         return None
-    return kind
+    return _shown(kind)
 
 
 # --- the rule table ----------------------------------------------------------------------
@@ -491,7 +537,8 @@ _RULES: tuple[_Rule, ...] = (
     _token("jwt", "eyJ",
            f"[{_B64URL}]{{8,4000}}+\\.ey[{_B64URL}]{{6,8000}}+\\.[{_B64URL}]{{0,2000}}+"),
     _rule("url-password", _URL_PASSWORD, hints=("://",)),
-    _rule("auth-header", _AUTH_HEADER, hints=("authorization",), rank=2, fold=True),
+    _rule("auth-header", _AUTH_HEADER, hints=("authorization",), rank=2, judge=_auth_value,
+          fold=True),
     _rule("bearer-token", _BEARER, hints=("Bearer",), judge=_bearer_value),
     _rule("password", _CURL_USER, hints=("curl",)),
     _rule("password", _MYSQL_P, hints=("mysql",)),
@@ -499,6 +546,7 @@ _RULES: tuple[_Rule, ...] = (
     _rule("password", _SSHPASS, hints=("sshpass",)),
     _rule("password", _LOGIN_P, hints=("login",)),
     _rule("password", _REDIS_A, hints=("redis-cli",)),
+    _rule("secret", _GH_SECRET, hints=("secret set",)),
     _rule("password", _NETRC, hints=("login",)),
     _rule("password", _SQL_IDENTIFIED, hints=("identified",), fold=True),
     _rule("password", _SQL_WITH, hints=("password",), fold=True),
