@@ -9,10 +9,11 @@ from pathlib import Path
 from farm.errors import InvalidInput
 
 
-def atomic_write(path: Path, data: str | bytes) -> None:
+def atomic_write(path: Path, data: str | bytes, *, fsync: bool = True) -> None:
     """Write `data` to `path` via a temp file in the same folder and a rename.
 
     A crash leaves either the old file or the new one, never half of either.
+    `fsync=False` is for writing many files at once: the caller syncs once at the end.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
     raw = data.encode("utf-8") if isinstance(data, str) else data
@@ -21,7 +22,8 @@ def atomic_write(path: Path, data: str | bytes) -> None:
         with os.fdopen(fd, "wb") as fh:
             fh.write(raw)
             fh.flush()
-            os.fsync(fh.fileno())
+            if fsync:
+                os.fsync(fh.fileno())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
