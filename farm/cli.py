@@ -25,6 +25,8 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "sessions": ("farm.commands.sessions", "sessions", "Import and list agent sessions (Claude Code, Codex)."),
     "spend": ("farm.commands.spend", "spend", "Tokens and cost by model, day, agent, task type, session."),
     "hooks": ("farm.commands.hooks", "hooks", "Wire farm into the agents and git."),
+    "sync": ("farm.commands.sync", "sync", "Write the farm's prompt rules and skills into this repo's agent files."),
+    "site": ("farm.commands.site", "site", "Build or serve the corrections site (MkDocs)."),
 }
 
 

@@ -15,6 +15,11 @@ DEFAULTS: dict[str, Any] = {
     "test_dir": "tests/farm",
     "prompt_files": ["AGENTS.md", "CLAUDE.md"],
     "skill_dirs": [".claude/skills", ".agents/skills"],
+    # sync/seed: more agent files that get farm's rules: any of GEMINI.md,
+    # .github/copilot-instructions.md (a block in each), .cursor/rules/farm.mdc (farm's own file)
+    "extra_agent_files": [],
+    "rules_generator": "auto",  # auto (.ruler/ or .rulesync/ when present), ruler, rulesync or none
+    "seed_paths": {},  # seed into this repo: source path prefix -> path prefix here
     "match_threshold": None,  # None: the matcher's own default
     "preserve_threshold": 85,
     "min_exposure": 5,

@@ -212,12 +212,6 @@ def staged_bytes(root: Path, path: str) -> bytes:
 # --- sync and seed ----------------------------------------------------------
 
 
-def head_commit(root: Path) -> str | None:
-    """The commit HEAD points at; None on an unborn branch."""
-    repo = _repo(root)
-    return repo.head.commit.hexsha if repo.head.is_valid() else None
-
-
 def remote_url(root: Path, name: str = "origin") -> str | None:
     repo = _repo(root)
     try:
@@ -269,7 +263,7 @@ def read_blob(root: Path, blob_id: str) -> bytes | None:
     import git
 
     try:
-        return _repo(root).git.cat_file("blob", blob_id, stdout_as_string=False)
+        return _repo(root).git.cat_file("blob", blob_id, stdout_as_string=False, strip_newline_in_stdout=False)
     except git.GitCommandError:
         return None
 
