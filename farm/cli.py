@@ -27,6 +27,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "hooks": ("farm.commands.hooks", "hooks", "Wire farm into the agents and git."),
     "sync": ("farm.commands.sync", "sync", "Write the farm's prompt rules and skills into this repo's agent files."),
     "site": ("farm.commands.site", "site", "Build or serve the corrections site (MkDocs)."),
+    "site": ("farm.commands.site", "site", "Build or serve the corrections site (MkDocs)."),
 }
 
 
