@@ -26,7 +26,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "spend": ("farm.commands.spend", "spend", "Tokens and cost by model, day, agent, task type, session."),
     "hooks": ("farm.commands.hooks", "hooks", "Wire farm into the agents and git."),
     "sync": ("farm.commands.sync", "sync", "Write the farm's prompt rules and skills into this repo's agent files."),
-    "site": ("farm.commands.site", "site", "Build or serve the corrections site (MkDocs)."),
+    "seed": ("farm.commands.seed", "seed", "Carry the corrections that hold into another repo, or pull them in."),
     "site": ("farm.commands.site", "site", "Build or serve the corrections site (MkDocs)."),
 }
 
