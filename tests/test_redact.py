@@ -31,7 +31,7 @@ def _case_id(case: dict) -> str:
     return f"{case['kind']}:{case['text'][:40]!r}"
 
 
-# --- the corpus -------------------------------------------------------------------------------------
+# --- the corpus ---------------------------------------------------------------
 
 def test_corpus_is_large_enough():
     assert len(SECRETS) >= 100
@@ -73,7 +73,7 @@ def test_lookalike_is_untouched(case):
     assert redact(case["text"]) == case["text"]
 
 
-# --- behaviour ----------------------------------------------------------------------------------------
+# --- behaviour ----------------------------------------------------------------
 
 TOKEN = "ghp_" + "aB3dE5fG7hJ9kL1mN3pQ5rS7tU9vW1xY3z5A"
 
@@ -143,7 +143,7 @@ def test_markers_written_by_hand_are_left_alone():
     assert redact(text) == text
 
 
-# --- adversarial input --------------------------------------------------------------------------------
+# --- adversarial input --------------------------------------------------------
 
 # Inputs that make a careless pattern backtrack without end: 2 MB each must take under a second.
 ADVERSARIAL = {
@@ -168,7 +168,7 @@ ADVERSARIAL = {
 
 @pytest.mark.parametrize("name", ADVERSARIAL)
 def test_adversarial_input_finishes_fast(name):
-    assert _seconds(redact, ADVERSARIAL[name]) < 1.0
+    assert _seconds(redact, ADVERSARIAL[name], runs=1) < 1.0
 
 
 # Inputs that are all settings: every match goes through a judge, so the cost is per match. It
@@ -189,13 +189,17 @@ def test_match_floods_stay_linear(name):
     assert large < 3 * small + 0.2
 
 
-def _seconds(fn, arg) -> float:
-    start = time.perf_counter()
-    fn(arg)
-    return time.perf_counter() - start
+def _seconds(fn, arg, runs: int = 2) -> float:
+    """Best of `runs`: another process may steal the CPU during one of them."""
+    best = float("inf")
+    for _ in range(runs):
+        start = time.perf_counter()
+        fn(arg)
+        best = min(best, time.perf_counter() - start)
+    return best
 
 
-# --- properties ---------------------------------------------------------------------------------------
+# --- properties ---------------------------------------------------------------
 
 FRAGMENTS = [case["text"] for case in SECRETS + LOOKALIKES] + [
     "=", ":", " ", "\n", '"', "'", "@", "://", "[REDACTED:x]", "-----END PRIVATE KEY-----", "]",
