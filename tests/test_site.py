@@ -1,0 +1,178 @@
+"""`farm site build` / `serve` on real farms (no browser here; see test_site_browser.py)."""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+import urllib.request
+from pathlib import Path
+
+import pytest
+from conftest import capture, run_farm
+from test_site_support import HOSTILE_ID, HOSTILE_WORD, SEARCH_WORD, make_site_farm
+
+
+@pytest.fixture
+def site_farm(tmp_path, monkeypatch):
+    root = tmp_path / "demo"
+    ids = make_site_farm(root)
+    monkeypatch.chdir(root)
+    return root, ids
+
+
+def build(*args: str) -> dict:
+    result = run_farm("site", "build", "--json", *args)
+    assert result.code == 0, result.err
+    return result.json()
+
+
+def html(root: Path, page: str) -> str:
+    return (root / "site" / page).read_text(encoding="utf-8")
+
+
+def test_build_makes_every_page_offline(site_farm):
+    root, ids = site_farm
+    report = build()
+    assert report["render"] == "full" and report["pages"] == len(ids) + 7
+    home = html(root, "index.html")
+    counts = dict(re.findall(r'farm-count-n">(\d+)</span> <span>(\w+)', home)[i][::-1] for i in range(4))
+    assert counts == {"leaking": "1", "unproven": "2", "holding": "3", "retired": "1"}
+    assert (root / "site" / "charts" / "cost.svg").read_text().startswith("<svg")
+    for cid in ids.values():
+        assert (root / "site" / "corrections" / f"{cid}.html").exists()
+    assert "No audit findings yet" in html(root, "audit.html")
+    assert "Per completed loop" in html(root, "spend.html")  # from the committed session summaries
+    assert "dependency upgrade" in html(root, "task-types.html") and "safe-tag" in html(root, "tags.html")
+    index = json.loads((root / "site" / "search" / "search_index.json").read_text())
+    assert any(SEARCH_WORD in doc["text"] for doc in index["docs"])
+    assert (root / "site" / "search" / "search_index.js").exists()  # search from file:// too
+    for page in (root / "site").rglob("*.html"):
+        assert not fetches_remote(page.read_text(encoding="utf-8")), page
+    assert not (root / "corrections" / "index.md").exists()  # nothing generated into the farm
+
+
+def fetches_remote(text: str) -> list[str]:
+    """What a page would load from another host (scripts, styles, fonts, images, frames)."""
+    remote = r"""["']?(?:https?:)?//"""
+    found = re.findall(rf"<(?:script|img|iframe|source|embed|audio|video)\b[^>]*\ssrc={remote}[^\s>]*", text)
+    found += [tag for tag in re.findall(rf"<link\b[^>]*href={remote}[^>]*>", text) if "canonical" not in tag]
+    return found + re.findall(r"url\((?:https?:)?//[^)]*\)", text)
+
+
+def test_untrusted_text_renders_as_text(site_farm):
+    root, _ = site_farm
+    build()
+    pages = [f"corrections/{HOSTILE_ID}.html", "index.html", "corrections/index.html", "tags.html", "task-types.html",
+             "kinds.html"]
+    for page in pages:
+        text = html(root, page)
+        assert "window.__pwned" in text or page in ("kinds.html",)
+        assert not re.search(r"<(script|img|iframe|svg|b)\b[^>]*(__pwned|onerror|onload|onmouseover)", text), page
+        assert not re.search(r"""href=["']?\s*javascript:""", text, re.I), page
+        assert "onclick=window" not in text.replace("{: onclick=window.__pwned=13 }", ""), page
+    page = html(root, f"corrections/{HOSTILE_ID}.html")
+    title = re.search(r"<title>(.*?)</title>", page, re.S).group(1)
+    assert "<" not in title and "script" in title
+    assert "&lt;script&gt;window.__pwned=4&lt;/script&gt;" in page
+    assert not fetches_remote(page)  # the remote image became a link: nothing fetched at view time
+    assert "root:x:0:0" not in page  # an artifact path outside the repo is shown, never read
+
+
+def test_rebuild_rewrites_only_what_changed(site_farm):
+    root, ids = site_farm
+    build()
+    again = build()
+    assert again["written"] == 0 and again["render"] == "none"
+    path = root / "corrections" / f"{ids['crlf']}.md"
+    path.write_text(path.read_text().replace("Keep each file's existing line endings", "Keep every file's line endings"))
+    changed = build()
+    assert 1 <= changed["written"] <= 4 and changed["render"] in ("dirty", "full")
+    assert "Keep every file" in html(root, f"corrections/{ids['crlf']}.html")
+    index = json.loads((root / "site" / "search" / "search_index.json").read_text())
+    assert any("Keep every file" in doc["text"] for doc in index["docs"])
+    assert any(SEARCH_WORD in doc["text"] for doc in index["docs"])  # the other pages are still searchable
+
+
+def test_a_removed_correction_leaves_the_site(site_farm):
+    root, ids = site_farm
+    build()
+    (root / "corrections" / f"{ids['crlf']}.md").unlink()
+    report = build()
+    assert report["removed"] == 1
+    assert not (root / "site" / "corrections" / f"{ids['crlf']}.html").exists()
+
+
+def test_site_dir_that_holds_other_files_is_refused(site_farm):
+    root, _ = site_farm
+    for target in (".", str(root / "corrections")):
+        result = run_farm("site", "build", "-d", target)
+        assert result.code == 2 and result.err.count("\n") == 1 and "farm:" in result.err
+    assert (root / "corrections").is_dir() and any((root / "corrections").glob("*.md"))
+    other = root.parent / "elsewhere"
+    assert run_farm("site", "build", "-d", str(other)).code == 0
+    assert (other / "index.html").exists()
+
+
+def test_spend_page_without_sessions(farm):
+    capture()
+    assert run_farm("site", "build").code == 0
+    assert "No sessions imported yet" in (farm / "site" / "spend.html").read_text()
+
+
+def test_audit_page_renders_findings_as_text():
+    from farm.site.pages import audit_page
+    from farm.site.render import link
+
+    page = audit_page([{"kind": "leaking", "title": "<script>x</script> recurred", "next_step": "make it a test",
+                        "evidence": {"correction": "abc-123", "sessions": ["s1", "<b>s2</b>"]}}], link)
+    assert "&lt;script&gt;x&lt;/script&gt; recurred" in page.body and "<script>" not in page.body
+    assert 'href="corrections/abc-123.html"' in page.body and "&lt;b&gt;s2&lt;/b&gt;" in page.body
+    assert "No audit findings yet" in audit_page(None, link).body
+
+
+def test_prose_keeps_markdown_and_drops_markup():
+    from farm.site.safe import code_fence, label, prose
+
+    out = prose("**bold** <script>alert(1)</script> [ok](https://example.org) [bad](javascript:alert(1)) ![i](http://x/i.png)")
+    assert "<strong>bold</strong>" in out and "&lt;script&gt;" in out and 'href="https://example.org"' in out
+    assert "javascript:" not in out.split("[bad]")[0] and 'href="javascript' not in out and "<img" not in out
+    assert label("<b>&amp;</b>") == "‹b›＆amp;‹/b›"
+    assert code_fence("a ```` b") == "`````"
+
+
+def test_charts_are_deterministic_svg_without_script():
+    from farm.site.charts import cost_chart
+
+    series = [("2026-01", 1.0, 0.0), ("2026-02", 4.0, 2.5)]
+    first, second = cost_chart(series), cost_chart(series)
+    assert first == second and first.startswith("<svg") and "<script" not in first
+
+
+def test_serve_rebuilds_when_a_correction_changes(site_farm):
+    from farm.project import open_farm
+    from farm.site.build import serve_site
+
+    root, ids = site_farm
+    ready, builds, stop = threading.Event(), [], threading.Event()
+    urls = []
+    thread = threading.Thread(target=serve_site, args=(open_farm(root),), kwargs=dict(
+        port=0, interval=0.2, on_build=builds.append, stop=stop,
+        on_ready=lambda url: (urls.append(url), ready.set())), daemon=True)
+    thread.start()
+    try:
+        assert ready.wait(60)
+        assert urls[0].startswith("http://127.0.0.1:")
+        page = f"{urls[0]}corrections/{ids['crlf']}.html"
+        assert "Keep each file" in urllib.request.urlopen(page).read().decode()
+        path = root / "corrections" / f"{ids['crlf']}.md"
+        path.write_text(path.read_text().replace("Keep each file's existing line endings", "Keep line endings as found"))
+        for _ in range(300):
+            if len(builds) >= 2:
+                break
+            stop.wait(0.1)
+        assert len(builds) >= 2
+        assert "Keep line endings as found" in urllib.request.urlopen(page).read().decode()
+    finally:
+        stop.set()
+        thread.join(10)
