@@ -120,7 +120,7 @@ def report_default(corrections, probes, verbose: bool) -> None:
 
 
 def report_sweep(corrections, probes) -> None:
-    thresholds = [float(t) for t in range(10, 42, 2)]
+    thresholds = sorted({float(t) for t in range(16, 46, 2)} | {DEFAULT_THRESHOLD})
     print("\n| threshold | calls | precision | recall | top-1 | false dup/hard/easy |")
     print("|----------:|------:|----------:|-------:|------:|--------------------:|")
     for t, s in evaluate(corrections, probes, thresholds).items():

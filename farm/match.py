@@ -1,0 +1,352 @@
+"""Decide whether a newly captured miss recurs an existing correction.
+
+Method (no models, no network; pure Python + snowballstemmer):
+
+* Text is normalised the generic way for software prose: camelCase,
+  snake_case and paths split; English stopwords and one-letter fragments
+  dropped; common irregular verbs and software abbreviations mapped to one
+  spelling; then Snowball-stemmed, so "hallucinated"/"hallucinates",
+  "wrote"/"writes" and "repo"/"repository" meet.
+* Every term is weighted by a smoothed IDF taken from the corrections
+  themselves, so rare words say more, with 28 or with 10,000 corrections.
+* Two views of likeness are combined (geometric mean), since they fail
+  differently:
+  - cosine of TF-IDF vectors over words and adjacent word pairs: the
+    classic symmetric similarity, normalised for the correction's length;
+  - coverage: the share of the report's IDF mass that the correction
+    contains, over words and over ordered word pairs a few words apart
+    ("removes ... comments", "line ... endings").  Words no correction uses
+    count in the report's mass, so a report full of other matters scores low.
+  Fields count unequally: the rule states the behaviour that recurs, so it
+  weighs most; the title and the account of what went wrong less.
+* The score (0..100) is the square root of that mean, which spreads the
+  range where paraphrases land; a verbatim restatement scores near 100.
+* The verdict needs the best score to clear the threshold *and* to beat the
+  runner-up correction by a ratio: a miss sitting between two close
+  corrections (opposite behaviours, neighbouring symptoms) is not called.
+* Speed: an inverted index of words finds the corrections sharing a word;
+  pairs are scored only for the best of those, straight from the stored
+  tokens (no index of pairs, so memory stays small); with thousands of
+  corrections the very common words stop nominating candidates.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+import re
+import unicodedata
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Iterable, Sequence
+
+import snowballstemmer
+
+DEFAULT_THRESHOLD: float = 30.0
+# The best score must be at least this many times the runner-up's.
+MARGIN_RATIO: float = 1.1
+
+# Relative trust in each field of a correction (the strongest is 1).
+FIELD_WEIGHTS = {"title": 2 / 3, "what": 2 / 3, "rule": 1.0, "signature": 1.0}
+# Word pairs for coverage are taken up to this many positions apart.
+PAIR_WINDOW = 4
+# Candidates (by single words) whose word pairs are scored; in a corpus of
+# ordinary size that is every correction sharing a word with the query.
+RERANK = 100
+# Words in more than max(COMMON_DF, N/8) corrections do not nominate
+# candidates (they only add to the score of those that rarer words nominate):
+# a speed measure that only acts in corpora of thousands of corrections.
+COMMON_DF = 1000
+
+# Generic English function words; nothing here is specific to any data set.
+STOPWORDS = frozenset("""
+a about above after again against all am an and any are as at be because been
+before being below between both but by can cannot could did do does doing down
+during each few for from further had has have having he her here hers herself
+him himself his how i if in into is it its itself let me more most my myself
+no nor not of off on once only or other ought our ours ourselves out over own
+same she should so some such than that the their theirs them themselves then
+there these they this those through to too under until up very was we were
+what when where which while who whom why with would you your yours yourself
+yourselves also just even still yet etc via ll re ve don doesn didn isn aren
+wasn weren won wouldn shouldn couldn hasn haven hadn
+""".split())
+
+# Common English irregular verb forms -> base form (the stemmer leaves
+# "wrote" and "write" apart).
+IRREGULAR = {
+    "wrote": "write", "written": "write", "rewrote": "rewrite",
+    "rewritten": "rewrite", "overwrote": "overwrite", "overwritten": "overwrite",
+    "ran": "run", "made": "make", "did": "do", "done": "do", "went": "go",
+    "gone": "go", "saw": "see", "seen": "see", "took": "take", "taken": "take",
+    "gave": "give", "given": "give", "told": "tell", "said": "say",
+    "thought": "think", "found": "find", "got": "get", "gotten": "get",
+    "kept": "keep", "left": "leave", "began": "begin", "begun": "begin",
+    "broke": "break", "broken": "break", "chose": "choose", "chosen": "choose",
+    "forgot": "forget", "forgotten": "forget", "knew": "know", "known": "know",
+    "lost": "lose", "meant": "mean", "sent": "send", "spent": "spend",
+    "stood": "stand", "understood": "understand", "built": "build",
+    "brought": "bring", "bought": "buy", "caught": "catch", "fell": "fall",
+    "fallen": "fall", "felt": "feel", "held": "hold", "hid": "hide",
+    "hidden": "hide", "led": "lead", "shown": "show", "threw": "throw",
+    "thrown": "throw", "undid": "undo", "undone": "undo", "wore": "wear",
+    "worn": "wear", "drew": "draw", "drawn": "draw", "ate": "eat",
+    "eaten": "eat", "became": "become", "came": "come",
+}
+
+# Common software abbreviations -> the full word, so both spellings meet.
+ABBREVIATIONS = {
+    "docs": "documentation", "doc": "documentation", "repo": "repository",
+    "repos": "repository", "config": "configuration", "cfg": "configuration",
+    "dir": "directory", "dirs": "directory", "env": "environment",
+    "deps": "dependency", "dep": "dependency", "func": "function",
+    "fn": "function", "args": "argument", "arg": "argument",
+    "params": "parameter", "param": "parameter", "msg": "message",
+    "impl": "implementation", "auth": "authentication", "db": "database",
+    "md": "markdown", "lib": "library", "libs": "library", "pkg": "package",
+    "cmd": "command", "prod": "production", "dev": "development",
+    "perms": "permission", "perm": "permission", "util": "utility",
+    "utils": "utility",
+}
+
+
+@dataclass(frozen=True)
+class MatchDoc:
+    id: str
+    title: str
+    what: str
+    rule: str = ""
+    signature: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Match:
+    id: str
+    title: str
+    score: float
+    recurrence: bool
+
+
+_STEMMER = snowballstemmer.stemmer("english")
+_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
+# Apostrophes split words ("don't" -> "don", "t"); the fragments are stopwords
+# or one letter long, so contractions vanish without a list of their own.
+_WORD = re.compile(r"[a-z][a-z0-9]*")
+
+
+def _words(text: str) -> list[str]:
+    """Lower-cased content words, with camelCase/snake_case/paths split."""
+    text = _CAMEL.sub(" ", unicodedata.normalize("NFKC", text)).lower()
+    words = (IRREGULAR.get(w) or ABBREVIATIONS.get(w, w) for w in _WORD.findall(text))
+    return [w for w in words if len(w) > 1 and w not in STOPWORDS]
+
+
+@lru_cache(maxsize=1 << 16)
+def _stem(word: str) -> str:
+    # Snowball is pure Python and slow; corpora repeat words, so cache.
+    return _STEMMER.stemWord(word)
+
+
+def tokens(text: str) -> list[str]:
+    """Stemmed content words of `text`, in order."""
+    return [_stem(w) for w in _words(text)]
+
+
+Term = str | tuple[str, str]  # a word, or an ordered pair of words
+
+
+def phrase_terms(toks: Sequence[str]) -> Counter:
+    """Word and adjacent-pair counts: the cosine view."""
+    out: Counter = Counter(toks)
+    out.update((a, b) for a, b in zip(toks, toks[1:]) if a != b)
+    return out
+
+
+def cover_terms(toks: Sequence[str]) -> set[Term]:
+    """Words and ordered pairs up to PAIR_WINDOW apart: the coverage view."""
+    out: set[Term] = set(toks)
+    for i, a in enumerate(toks):
+        out.update((a, b) for b in toks[i + 1:i + 1 + PAIR_WINDOW] if a != b)
+    return out
+
+
+Fields = tuple[tuple[float, tuple[str, ...]], ...]  # (field weight, tokens)
+
+
+def _fields(doc: MatchDoc) -> Fields:
+    # Each signature phrase is a field of its own, so no pair spans two.
+    texts = [("title", doc.title), ("what", doc.what), ("rule", doc.rule)]
+    texts += [("signature", phrase) for phrase in doc.signature]
+    return tuple((FIELD_WEIGHTS[f], tuple(tokens(t))) for f, t in texts)
+
+
+def _doc_counts(fields: Fields) -> tuple[Counter, dict[str, float]]:
+    """Field-weighted counts of words and adjacent pairs; best field of each word."""
+    counts: Counter = Counter()
+    best: dict[str, float] = {}
+    for weight, toks in fields:
+        for term, n in phrase_terms(toks).items():
+            counts[term] += weight * n
+        for tok in toks:
+            best[tok] = max(best.get(tok, 0.0), weight)
+    return counts, best
+
+
+def _pairs_in_doc(fields: Fields, words: set[str]) -> tuple[Counter, dict]:
+    """Pairs of the given words in a doc: adjacent counts and best field weight."""
+    adjacent: Counter = Counter()
+    near: dict[tuple[str, str], float] = {}
+    for weight, toks in fields:
+        hits = [(k, t) for k, t in enumerate(toks) if t in words]
+        for x, (k, a) in enumerate(hits):
+            for m, b in hits[x + 1:]:
+                if m - k > PAIR_WINDOW:
+                    break
+                if a == b:
+                    continue
+                if m - k == 1:
+                    adjacent[a, b] += weight
+                if near.get((a, b), 0.0) < weight:
+                    near[a, b] = weight
+    return adjacent, near
+
+
+@dataclass
+class _Query:
+    words: set[str]
+    cos: dict[Term, float]    # TF-IDF weights, not yet normalised
+    cos_norm: float
+    cover: set[Term]
+    cover_mass: float
+
+
+class Matcher:
+    """Ranks corrections against a new miss; see the module docstring."""
+
+    def __init__(self, docs: Iterable[MatchDoc], threshold: float | None = None):
+        self.threshold = DEFAULT_THRESHOLD if threshold is None else float(threshold)
+        self.docs = list(docs)
+        self._fields = [_fields(d) for d in self.docs]
+        n = len(self.docs)
+        df: Counter = Counter()
+        for fields in self._fields:
+            df.update({t for _, toks in fields for t in toks})
+        # Smoothed and always positive; a word no correction uses weighs most.
+        self._idf = {t: math.log((n + 1) / (k + 0.5)) for t, k in df.items()}
+        self._unseen = math.log((n + 1) / 0.5)
+        self._norms: list[float] = []
+        self._index: dict[str, list[tuple[int, float, float]]] = defaultdict(list)
+        for i, fields in enumerate(self._fields):
+            self._add(i, fields)
+        self._common: dict[str, dict[int, tuple[float, float]]] = {}
+        self._split_common()
+
+    def idf(self, term: Term) -> float:
+        get, unseen = self._idf.get, self._unseen
+        if isinstance(term, str):
+            return get(term, unseen)
+        # A pair is at least as rare as its rarer word; that lower bound
+        # spares storing statistics for millions of pairs.
+        return max(get(term[0], unseen), get(term[1], unseen))
+
+    def _add(self, i: int, fields: Fields) -> None:
+        counts, best = _doc_counts(fields)
+        # log(1 + tf): repeating a word says less than using another one.
+        vec = {t: math.log1p(c) * self.idf(t) for t, c in counts.items()}
+        norm = math.sqrt(sum(w * w for w in vec.values())) or 1.0
+        self._norms.append(norm)
+        for word, field_weight in best.items():
+            self._index[word].append((i, vec[word] / norm, field_weight))
+
+    def _split_common(self) -> None:
+        """Move the postings of very common words to per-doc lookup tables.
+
+        Such words add little to any score but cost most of a query's time in
+        a big corpus, so they no longer nominate candidates; their share is
+        added to the candidates that rarer words nominate.
+        """
+        limit = max(COMMON_DF, len(self.docs) // 8)
+        for word in [w for w, postings in self._index.items() if len(postings) > limit]:
+            self._common[word] = {i: (dw, fw) for i, dw, fw in self._index.pop(word)}
+
+    def _query(self, toks: list[str]) -> _Query:
+        cos = {t: math.log1p(c) * self.idf(t) for t, c in phrase_terms(toks).items()}
+        cover = cover_terms(toks)
+        return _Query(set(toks), cos, math.sqrt(sum(w * w for w in cos.values())),
+                      cover, sum(self.idf(t) for t in cover))
+
+    def _postings(self, word: str) -> Iterable[tuple[int, float, float]]:
+        if word in self._common:
+            return ((i, dw, fw) for i, (dw, fw) in self._common[word].items())
+        return self._index.get(word, ())
+
+    def _word_pass(self, q: _Query, words: Iterable[str]) -> tuple[dict, dict]:
+        """Dot product and covered mass from single words (inverted index)."""
+        dot: dict[int, float] = defaultdict(float)
+        covered: dict[int, float] = defaultdict(float)
+        for word in words:
+            qw, idf = q.cos[word], self.idf(word)
+            for i, dw, field_weight in self._postings(word):
+                dot[i] += qw * dw
+                covered[i] += idf * field_weight
+        return dot, covered
+
+    def _common_pass(self, i: int, q: _Query, words: list[str]) -> tuple[float, float]:
+        """Dot product and covered mass from the very common words, for one candidate."""
+        dot = covered = 0.0
+        for word in words:
+            hit = self._common[word].get(i)
+            if hit:
+                dot += q.cos[word] * hit[0]
+                covered += self.idf(word) * hit[1]
+        return dot, covered
+
+    def _pair_pass(self, i: int, q: _Query) -> tuple[float, float]:
+        """Dot product and covered mass from word pairs, for one candidate."""
+        adjacent, near = _pairs_in_doc(self._fields[i], q.words)
+        dot = sum(q.cos[p] * math.log1p(c) * self.idf(p)
+                  for p, c in adjacent.items() if p in q.cos) / self._norms[i]
+        covered = sum(self.idf(p) * w for p, w in near.items() if p in q.cover)
+        return dot, covered
+
+    def scores(self, query: str, depth: int = RERANK) -> list[tuple[float, int]]:
+        """(score 0..100, doc index), best first, for docs sharing a word.
+
+        Words pick the candidates; pairs are scored for the `depth` best of
+        them only (all of them in any corpus of ordinary size).
+        """
+        toks = tokens(query)
+        if not toks or not self.docs:
+            return []
+        q = self._query(toks)
+        common = [w for w in q.words if w in self._common]
+        dot, covered = self._word_pass(q, q.words.difference(common))
+        if not dot:  # nothing but very common words: let them nominate after all
+            dot, covered = self._word_pass(q, common)
+            common = []
+        best = heapq.nlargest(depth, dot, key=lambda i: dot[i] * covered[i])
+        out = []
+        for i in best:
+            extra = [self._pair_pass(i, q), self._common_pass(i, q, common)]
+            cosine = (dot[i] + sum(d for d, _ in extra)) / q.cos_norm
+            coverage = (covered[i] + sum(c for _, c in extra)) / q.cover_mass
+            out.append((100.0 * (cosine * coverage) ** 0.25, i))
+        out.sort(key=lambda si: (-si[0], si[1]))
+        return out
+
+    def is_recurrence(self, best: float, runner_up: float) -> bool:
+        """The verdict: clear the threshold and lead the runner-up clearly."""
+        return best >= self.threshold and best >= MARGIN_RATIO * runner_up
+
+    def match(self, query: str, limit: int = 5) -> list[Match]:
+        """Best matches first; only the first can be a recurrence."""
+        if limit <= 0 or not query or not query.strip():
+            return []
+        ranked = self.scores(query, depth=max(RERANK, limit))
+        if not ranked:
+            return []
+        runner_up = ranked[1][0] if len(ranked) > 1 else 0.0
+        called = self.is_recurrence(ranked[0][0], runner_up)
+        return [Match(self.docs[i].id, self.docs[i].title, round(s, 1), called and k == 0)
+                for k, (s, i) in enumerate(ranked[:limit])]

@@ -1,0 +1,199 @@
+"""farm.match: ranking, the recurrence verdict, edge cases, and the dev-set figures."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from farm.match import DEFAULT_THRESHOLD, Match, Matcher, MatchDoc, tokens
+
+DEV = Path(__file__).parents[2] / "shared/eval/recurrence-dev"
+
+CORPUS = [
+    MatchDoc("c-tabs", "Agent replaced tabs with spaces in a Makefile",
+             "After the agent edited the Makefile every recipe line was indented with "
+             "spaces instead of tabs, so make failed with 'missing separator'.",
+             "Keep tab indentation in Makefiles; never convert tabs to spaces there."),
+    MatchDoc("c-force-push", "Agent force-pushed over a teammate's commits",
+             "Asked to sync the branch, the agent ran git push --force and overwrote "
+             "two commits a teammate had pushed to the shared branch.",
+             "Never force-push a shared branch; fetch and rebase or merge instead, "
+             "and ask before any history rewrite."),
+    MatchDoc("c-skip-tests", "Agent disabled failing tests instead of fixing the code",
+             "When the test suite failed, the agent marked the failing tests as skipped "
+             "and reported that everything passed.",
+             "Fix the code under test; never skip, delete or weaken a failing test to "
+             "make the suite pass."),
+    MatchDoc("c-secrets", "Agent committed an API key to the repository",
+             "The agent hard-coded the production API key in config.py and committed "
+             "it, so the secret ended up in git history.",
+             "Never write secrets into source files; read them from the environment "
+             "and keep them out of commits."),
+    MatchDoc("c-lockfile", "Agent deleted the lockfile to fix an install error",
+             "On a dependency conflict the agent removed package-lock.json and "
+             "regenerated it, upgrading dozens of unrelated packages.",
+             "Resolve dependency conflicts without deleting the lockfile; change only "
+             "the packages the task needs."),
+    MatchDoc("c-timezone-utc", "Agent stored local times instead of UTC timestamps",
+             "The agent wrote naive local datetimes into the database, so events "
+             "were shifted by the server's timezone offset.",
+             "Store timestamps in UTC with an explicit timezone; convert to local "
+             "time only for display."),
+    MatchDoc("c-timezone-local", "Agent showed UTC timestamps to users instead of local time",
+             "The agent rendered raw UTC timestamps in the user interface, so users "
+             "saw times hours off from their own timezone.",
+             "Convert UTC timestamps to the user's local timezone before display."),
+]
+
+DUPLICATE = ("The assistant again turned the tab indentation of our Makefile into spaces "
+             "and make stopped with a missing separator error.")
+UNRELATED = "The documentation website returns a 404 for the installation page."
+
+
+@pytest.fixture(scope="module")
+def matcher() -> Matcher:
+    return Matcher(CORPUS)
+
+
+def test_paraphrase_ranks_first_and_is_a_recurrence(matcher):
+    matches = matcher.match(DUPLICATE)
+    assert matches[0].id == "c-tabs"
+    assert matches[0].recurrence
+    assert matches[0].score >= DEFAULT_THRESHOLD
+
+
+@pytest.mark.parametrize("query, expected", [
+    ("Codex did a git push --force on the shared branch and wiped out my colleague's commits.",
+     "c-force-push"),
+    ("Tests were failing so it just added skip markers to them and said the suite passed.",
+     "c-skip-tests"),
+    ("It hardcoded our API key in the source and committed the secret to git.", "c-secrets"),
+])
+def test_other_paraphrases_find_their_correction(matcher, query, expected):
+    matches = matcher.match(query)
+    assert matches[0].id == expected
+    assert matches[0].recurrence
+
+
+def test_unrelated_text_is_not_a_recurrence(matcher):
+    assert not any(m.recurrence for m in matcher.match(UNRELATED))
+
+
+def test_query_between_two_close_corrections_is_not_called(matcher):
+    # Equally near both timezone corrections: the margin must withhold the verdict.
+    matches = matcher.match("The agent got timezones wrong with UTC timestamps and local time.")
+    assert {m.id for m in matches[:2]} == {"c-timezone-utc", "c-timezone-local"}
+    assert not any(m.recurrence for m in matches)
+
+
+def test_at_most_one_recurrence_and_it_is_first(matcher):
+    queries = [DUPLICATE, UNRELATED, "agent timestamps", "tests skipped key committed lockfile"]
+    queries += [f"{d.title}. {d.what} {d.rule}" for d in CORPUS]
+    for query in queries:
+        matches = matcher.match(query, limit=10)
+        flags = [m.recurrence for m in matches]
+        assert sum(flags) <= 1
+        assert not any(flags[1:])
+
+
+def test_matches_are_sorted_and_scores_bounded(matcher):
+    matches = matcher.match("agent tests key lockfile timezone makefile branch", limit=10)
+    scores = [m.score for m in matches]
+    assert scores == sorted(scores, reverse=True)
+    assert all(0 < s <= 100 for s in scores)
+    assert all(isinstance(m, Match) for m in matches)
+
+
+def test_verbatim_restatement_scores_high(matcher):
+    doc = CORPUS[1]
+    best = matcher.match(f"{doc.title}. {doc.what} {doc.rule}")[0]
+    assert best.id == doc.id and best.recurrence and best.score > 80
+
+
+def test_limit_is_respected(matcher):
+    query = "agent tests key lockfile timezone makefile branch"
+    assert len(matcher.match(query, limit=2)) == 2
+    assert len(matcher.match(query, limit=1)) == 1
+    assert matcher.match(query, limit=0) == []
+    assert len(matcher.match(query, limit=100)) <= len(CORPUS)
+
+
+def test_empty_corpus_matches_nothing():
+    assert Matcher([]).match(DUPLICATE) == []
+
+
+@pytest.mark.parametrize("query", ["", "   ", "\n\t ", "🚀✅🔥", "!!! ... ??? --- ///", "the and of it"])
+def test_queries_without_content_words_match_nothing(matcher, query):
+    assert matcher.match(query) == []
+
+
+def test_threshold_argument_controls_the_verdict():
+    assert not Matcher(CORPUS, threshold=100.1).match(DUPLICATE)[0].recurrence
+    assert Matcher(CORPUS, threshold=0).match(DUPLICATE)[0].recurrence
+
+
+def test_signature_phrases_take_part():
+    docs = [MatchDoc("a", "Build broke", "The build broke.", signature=("ENOSPC watcher limit",)),
+            MatchDoc("b", "Build broke again", "The build broke again.")]
+    assert Matcher(docs).match("enospc watcher limit reached")[0].id == "a"
+
+
+def test_single_doc_corpus_can_still_call():
+    matches = Matcher([CORPUS[0]]).match(DUPLICATE)
+    assert [m.id for m in matches] == ["c-tabs"] and matches[0].recurrence
+
+
+def _synthetic(n: int) -> list[MatchDoc]:
+    # Every doc shares "widget"; each also has two words of its own.
+    return [MatchDoc(f"s{i}", f"widget alpha{i:04d}x", f"widget broke beta{i:04d}y") for i in range(n)]
+
+
+def test_limit_beyond_the_rerank_depth():
+    matches = Matcher(_synthetic(200)).match("widget", limit=150)
+    assert len(matches) == 150
+
+
+def test_very_common_words_in_a_big_corpus():
+    matcher = Matcher(_synthetic(1200))  # "widget" is in all 1200: too common to nominate
+    best = matcher.match("widget alpha0042x beta0042y")[0]
+    assert best.id == "s42" and best.recurrence
+    # A query of nothing but the common word still finds corrections.
+    assert len(matcher.match("widget broke", limit=3)) == 3
+
+
+def test_tokens_normalise_software_prose():
+    assert tokens("getUserName") == ["get", "user", "name"]
+    assert tokens("node_modules") == ["node", "modul"]
+    assert tokens("It wrote CRLF") == tokens("it writes crlf")
+    assert tokens("the repo's config") == tokens("repository configuration")
+    assert tokens("don't") == []
+
+
+def _load(name: str) -> list[dict]:
+    with open(DEV / name, encoding="utf-8") as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+@pytest.mark.skipif(not (DEV / "probes.jsonl").is_file(),
+                    reason=f"recurrence-dev set not found at {DEV}")
+def test_dev_set_figures():
+    corrections, probes = _load("corrections.jsonl"), _load("probes.jsonl")
+    matcher = Matcher(MatchDoc(c["key"], c["title"], c["what_went_wrong"], c["rule"])
+                      for c in corrections)
+    calls = correct = top1 = 0
+    for probe in probes:
+        matches = matcher.match(probe["text"])
+        call = next((m.id for m in matches if m.recurrence), None)
+        calls += call is not None
+        correct += call is not None and call == probe["label"]
+        top1 += bool(probe["label"] and matches and matches[0].id == probe["label"])
+    n_dup = sum(1 for p in probes if p["label"])
+    precision, recall = correct / calls, correct / n_dup
+    # Measured at DEFAULT_THRESHOLD: precision 0.80, recall 0.56, top-1 0.86.
+    # The 0.90 precision goal is not reached: the remaining false calls are
+    # hard negatives that share a correction's words but not its failure.
+    assert recall >= 0.45
+    assert precision >= 0.75
+    assert top1 / n_dup >= 0.80
