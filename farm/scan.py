@@ -153,13 +153,28 @@ def _time_of(line: bytes) -> datetime | None:
 
 
 def _excerpt(data: bytes, start: int, end: int) -> str:
-    """The hit with some context, JSON escapes turned back into text, secrets redacted."""
+    """The hit with some context, JSON escapes turned back into text, secrets redacted.
+
+    Redaction runs on a window much wider than the excerpt and on the text with its real
+    line ends, so a secret cut at the excerpt's edge or spread over YAML lines still goes.
+    """
     from farm.redact import redact
 
-    lo, hi = max(0, start - _EXCERPT), min(len(data), end + _EXCERPT)
-    text = data[lo:hi].decode("utf-8", "replace")
-    text = text.replace("\\n", " ").replace('\\"', '"').replace("\\t", " ")
-    return redact(" ".join(text.split()))
+    lo, hi = max(0, start - _EXCERPT - 1024), min(len(data), end + _EXCERPT + 1024)
+    before = _unescape(data[lo:start])
+    hit = _unescape(data[start:end])
+    after = _unescape(data[end:hi])
+    marker = "\x00HIT\x00"
+    cleaned = redact(before + marker + hit + marker + after)
+    head, _, rest = cleaned.partition(marker)
+    middle, _, tail = rest.partition(marker)
+    text = head[-_EXCERPT:] + middle + tail[:_EXCERPT]
+    return " ".join(text.split())
+
+
+def _unescape(raw: bytes) -> str:
+    text = raw.decode("utf-8", "replace")
+    return text.replace("\\n", "\n").replace('\\"', '"').replace("\\t", "\t")
 
 
 def event_key(correction_id: str, session_id: str) -> str:

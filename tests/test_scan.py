@@ -57,3 +57,15 @@ def test_scan_handles_unreadable_and_compressed_files(farm, tmp_path):
     data = run_farm("scan", str(packed), str(broken), "--json", "--no-commit").json()
     assert len(data["recurrences"]) == 1 and data["commit"] is None
     assert any("broken.jsonl.zst" in u for u in data["unreadable"])
+
+
+def test_excerpt_redacts_before_cutting_and_keeps_line_ends_for_the_redactor():
+    from farm.scan import _excerpt
+
+    token = "ghp_" + "A1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q7r8"
+    data = ("x" * 300 + " " + token + " " + "y" * 100 + "Traceback: boom" + "z" * 50
+            + "\\npassword: correcthorsebattery\\n").encode()
+    start = data.find(b"Traceback")
+    excerpt = _excerpt(data, start, start + 15)
+    assert "Traceback: boom" in excerpt
+    assert "Q7r8" not in excerpt and "correcthorse" not in excerpt
