@@ -20,7 +20,7 @@ from farm.config import load_config
 from farm.errors import InvalidCorrection, InvalidInput, NotAFarm, NotAGitRepo
 from farm.model import Correction
 from farm.project import Farm
-from farm.sync import Desired, Plan, apply, oldest_first, plan_agent_files, read_text, reconcile
+from farm.sync import Desired, Plan, apply, oldest_first, plan_agent_files, read_text, reconcile, remember_clean
 
 STATUSES = ("holding", "unproven", "leaking")
 DEFAULT_STATUSES = ("holding", "unproven")
@@ -85,6 +85,8 @@ def seed(source: Farm, target: Path, selection: Selection, *, dry_run: bool = Fa
         more[:0] = [f"{target_root}: {recovered}"] if recovered else []
         message = _message(len(corrections), origin)
         written = apply(target_farm, plan, message, commit=commit, also_commit=init_dirty)
+    if not plan.conflicts:
+        remember_clean(target_farm)  # the target's agent files are now what its own sync would write
     return SeedResult(origin, target_root, [c.id for c in corrections], plan, initialized, written, warnings + more)
 
 

@@ -58,7 +58,7 @@ def lines_in_order(data: bytes, lines: list[bytes]) -> bool:
     return True
 
 
-def test_seed_sync_edit_seed_keeps_every_byte_of_the_target(farm, tmp_path):
+def test_seed_sync_edit_seed_keeps_every_byte_of_the_target(farm, tmp_path, monkeypatch):
     ids = source_corrections(farm)
     mine = f".claude/skills/{ids['skill']}/SKILL.md"
     own_skill = b"---\nname: my-skill\ndescription: ours\n---\nOur own skill, same name as farm's.\n"
@@ -81,9 +81,11 @@ def test_seed_sync_edit_seed_keeps_every_byte_of_the_target(farm, tmp_path):
     assert "M  src/app.py" in status and "A  notes.txt" in status
 
     # a sync in the target, right after the seed, has nothing to do
-    sync = subprocess.run([sys.executable, "-m", "farm", "sync", "--json"], cwd=target, capture_output=True, text=True)
-    assert sync.returncode == 0, sync.stderr
-    assert '"changes": []' in sync.stdout and '"conflicts": []' in sync.stdout
+    monkeypatch.chdir(target)
+    sync = run_farm("sync", "--json")
+    assert sync.code == 0, sync.err
+    assert sync.json()["changes"] == [] and sync.json()["conflicts"] == []
+    monkeypatch.chdir(farm)
 
     # the person edits: a line below the block, a line inside it, farm's skill
     agents = (target / "AGENTS.md").read_bytes()
@@ -161,7 +163,7 @@ def test_seed_is_idempotent_and_check_reports_drift(farm, tmp_path):
     assert check.code == 1 and "+- Fix failing tests; never delete them." in check.out
 
 
-def test_seeded_corrections_keep_ids_and_name_their_source(farm, tmp_path):
+def test_seeded_corrections_keep_ids_and_name_their_source(farm, tmp_path, monkeypatch):
     ids = source_corrections(farm)
     target = make_target(tmp_path)
     data = run_farm("seed", str(target), "--json").json()
@@ -169,9 +171,10 @@ def test_seeded_corrections_keep_ids_and_name_their_source(farm, tmp_path):
     text = (target / f"corrections/{ids['prompt']}.md").read_text()
     assert f"id: {ids['prompt']}\n" in text and "seeded_from:\n  repo: " in text
     assert data["source"]["commit"] == source_head
-    status = subprocess.run([sys.executable, "-m", "farm", "status", "--json"], cwd=target, capture_output=True, text=True)
-    assert status.returncode == 0, status.stderr
-    assert set(ids.values()) <= {row["id"] for row in __import__("json").loads(status.stdout)["corrections"]}
+    monkeypatch.chdir(target)
+    status = run_farm("status", "--json")
+    assert status.code == 0, status.err
+    assert set(ids.values()) <= {row["id"] for row in status.json()["corrections"]}
 
 
 def test_selection_by_status_kind_and_tag(farm, tmp_path):

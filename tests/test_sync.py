@@ -2,6 +2,7 @@
 
 import json
 import os
+from pathlib import Path
 
 from conftest import capture, git, run_farm
 
@@ -199,3 +200,25 @@ def test_sync_needs_a_farm_and_teaches(repo):
     for words in ("--check", "--merge", ".farm/manifest.json", "ruler", "conflict"):
         assert words in help_text
     assert "sync" in run_farm("--help").out and "seed" in run_farm("--help").out
+
+
+def test_an_interrupted_sync_is_undone_by_the_next_farm_command(farm, monkeypatch):
+    from farm import sync as sync_module
+
+    prompt()
+    run_farm("sync")
+    (farm / "farm.toml").write_text((farm / "farm.toml").read_text() + 'extra_agent_files = ["GEMINI.md"]\n')
+    git(farm, "commit", "-qam", "gemini")
+    manifest = (farm / ".farm/manifest.json").read_bytes()
+
+    def killed(*args, **kwargs):
+        raise KeyboardInterrupt  # as if the process died after writing, before committing
+
+    with monkeypatch.context() as patch:  # only this attribute: the fixtures' cwd and env stay
+        patch.setattr(sync_module, "_keep_merge_bases", killed)
+        assert run_farm("sync").code == 130
+    assert (farm / "GEMINI.md").exists() and Path.cwd() == farm
+    result = run_farm("sync", "--json")
+    assert result.code == 0 and "undid an interrupted farm change" in result.err
+    assert [c["path"] for c in result.json()["changes"]] == ["GEMINI.md"]
+    assert git(farm, "status", "--porcelain") == "" and (farm / ".farm/manifest.json").read_bytes() != manifest
