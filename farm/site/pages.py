@@ -414,7 +414,10 @@ def _correction_table(group: Iterable[CorrectionView], link: Link, src: str, col
 
 def cost_series(corrections: list[CorrectionView], today: datetime | None = None) -> list[tuple[str, float, float]]:
     """(period, cumulative cost of misses, cumulative estimated cost avoided), by week or month."""
-    today = today or datetime.now(timezone.utc)
+    from datetime import timedelta
+
+    # The end of today, not this second: the chart (and its file) changes once a day at most.
+    today = today or datetime.now(timezone.utc).replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(days=1)
     costs: list[tuple[datetime, float]] = []
     accruals: list[tuple[datetime, float]] = []
     for c in corrections:
@@ -440,12 +443,12 @@ def _periods(start: datetime, today: datetime, weekly: bool) -> list[tuple[str, 
     periods = []
     if weekly:
         cursor = (start - timedelta(days=start.weekday())).replace(hour=0, minute=0, second=0, microsecond=0)
-        while cursor <= today:
+        while cursor < today:
             periods.append((cursor.strftime("%Y-%m-%d"), min(cursor + timedelta(days=7), today + timedelta(seconds=1))))
             cursor += timedelta(days=7)
         return periods
     cursor = start.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
-    while cursor <= today:
+    while cursor < today:
         nxt = cursor.replace(year=cursor.year + (cursor.month == 12), month=cursor.month % 12 + 1)
         periods.append((cursor.strftime("%Y-%m"), min(nxt, today + timedelta(seconds=1))))
         cursor = nxt

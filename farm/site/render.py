@@ -28,6 +28,7 @@ os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")  # Material's end-of-life bann
 ASSETS = "assets/farm"
 STATE = ".farm-render.json"  # in the docs folder: what the site in site_dir was built from
 SITE_MARKER = ".farm-site"  # in site_dir: this folder holds a site farm built (MkDocs keeps dot files)
+SEARCH_INDEX = "search/search_index.json"
 REQUIRED_PLUGINS = ("search", "offline")
 
 
@@ -73,21 +74,31 @@ def repo_url(root: Path) -> str | None:
 
 
 def render(root: Path, docs_dir: Path, site_dir: Path, nav: list[tuple[str, str]], changed: list[str]) -> RenderReport:
-    """Build `site_dir` from `docs_dir`. `changed`: the docs files rewritten since the last render."""
+    """Build `site_dir` from `docs_dir`. `changed`: the docs files rewritten since the last render.
+
+    When the site in `site_dir` was built from the same config and the same set of pages,
+    only the changed pages are rendered again (MkDocs' dirty build, which goes by file times)
+    and the search index is patched; anything else renders every page.
+    """
     _check_site_dir(root, site_dir)
     overrides = _overrides(root, docs_dir, site_dir, nav)
-    state = {"key": _key(root, overrides), "pages": sorted(_docs(docs_dir))}
-    previous = _read_state(docs_dir)
+    state = {"key": _key(root, overrides, site_dir), "pages": sorted(_docs(docs_dir))}
+    same = _read_state(docs_dir) == state and (site_dir / "index.html").exists() and (site_dir / SEARCH_INDEX).exists()
     report = RenderReport(mode="full", pages=len(state["pages"]))
-    if previous == state and not changed and (site_dir / "index.html").exists():
+    if same and not changed:
         report.mode = "none"
         return report
+    if same and len(changed) <= max(20, len(state["pages"]) // 2):
+        report.mode = "dirty"
     started = time.perf_counter()
     with _captured_warnings() as warnings:
         config = _load_config(root, overrides)
-        _build(config)
+        if report.mode == "dirty":
+            _build_changed(config, site_dir)
+        else:
+            _build(config)
     report.seconds = time.perf_counter() - started
-    report.warnings = warnings
+    report.warnings = [w for w in warnings if not w.startswith("A 'dirty' build is being performed")]
     (site_dir / SITE_MARKER).write_text("built by farm site build\n", encoding="utf-8")
     (docs_dir / STATE).write_text(json.dumps(state), encoding="utf-8")
     return report
@@ -166,12 +177,12 @@ def _load_config(root: Path, overrides: dict):
     return load_config(config_file=io.BytesIO(text), config_file_path=str(path), **overrides)
 
 
-def _key(root: Path, overrides: dict) -> str:
+def _key(root: Path, overrides: dict, site_dir: Path) -> str:
     from importlib.metadata import version
 
     path = root / "mkdocs.yml"
     parts = [json.dumps(overrides, sort_keys=True, default=str), path.read_text("utf-8") if path.exists() else "",
-             version("mkdocs"), version("mkdocs-material")]
+             version("mkdocs"), version("mkdocs-material"), str(site_dir.resolve())]
     return hashlib.sha256("\0".join(parts).encode()).hexdigest()
 
 
@@ -198,6 +209,23 @@ def _build(config) -> None:
     from mkdocs.commands.build import build
 
     build(config)
+
+
+def _build_changed(config, site_dir: Path) -> None:
+    """A dirty build, then the search index made whole: Material's search plugin indexes only
+    the pages it rendered, so the previous entries of every other page are put back (and
+    the offline plugin's inlined copy, search_index.js, is written again)."""
+    from mkdocs.commands.build import build
+
+    path = site_dir / SEARCH_INDEX
+    previous = json.loads(path.read_text(encoding="utf-8"))
+    build(config, dirty=True)
+    fresh = json.loads(path.read_text(encoding="utf-8"))
+    rendered = {doc["location"].split("#", 1)[0] for doc in fresh["docs"]}
+    kept = [doc for doc in previous["docs"] if doc["location"].split("#", 1)[0] not in rendered]
+    data = json.dumps({**fresh, "docs": kept + fresh["docs"]}, separators=(",", ":"), default=str)
+    path.write_text(data, encoding="utf-8")
+    path.with_suffix(".js").write_text(f"var __index = {data}", encoding="utf-8")
 
 
 def _check_site_dir(root: Path, site_dir: Path) -> None:
