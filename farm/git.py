@@ -224,12 +224,15 @@ def clone(url: str, dest: Path) -> Path:
     """Clone `url` into `dest` (which must not exist yet); the clone's work tree."""
     import git
 
-    try:
-        git.Repo.clone_from(url, str(dest), multi_options=["--quiet", "--no-recurse-submodules"])
+    if url.startswith("-"):
+        raise GitStateError(f"could not clone {url!r}: not a URL")
+    try:  # never wait for a password prompt: fail and say so
+        git.Repo.clone_from(url, str(dest), multi_options=["--quiet", "--no-recurse-submodules"],
+                            env={"GIT_TERMINAL_PROMPT": "0", "GIT_ASKPASS": "", "SSH_ASKPASS": ""})
     except git.GitCommandError as exc:
-        reason = (exc.stderr or str(exc)).strip().splitlines()
-        detail = reason[-1].strip().removeprefix("stderr: ").strip("' ") if reason else "unknown reason"
-        raise NotAGitRepo(f"could not clone {url} ({detail})") from None
+        lines = [line.strip().removeprefix("stderr:").strip(" '") for line in (exc.stderr or "").splitlines()]
+        detail = next((line for line in reversed(lines) if line), "git clone failed")
+        raise GitStateError(f"could not clone {url} ({detail})") from None
     return dest
 
 

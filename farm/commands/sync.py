@@ -84,12 +84,13 @@ def summary(plan, written, *, dry_run: bool, done: str) -> str:
     parts = [f"{n} to {a}" if dry_run else f"{n} {done_words.get(a, a)}" for a, n in counts.items()]
     if plan.conflicts:
         parts.append(f"{len(plan.conflicts)} conflict(s) left for you")
-    if not parts:
-        return "Nothing to do: the files match the farm."
-    head = "Would change: " if dry_run else f"{done}: "
     tail = ""
     if written is not None and getattr(written, "commit", None):
         tail = f" Committed {written.commit[:10]}."
+    if not parts:
+        records = " farm's records (.farm/) brought up to date." if getattr(written, "files", None) else ""
+        return "Nothing to do: the files match the farm." + records + tail
+    head = "Would change: " if dry_run else f"{done}: "
     return head + ", ".join(parts) + "." + tail
 
 
