@@ -38,12 +38,12 @@ def _missing() -> str | None:
 
 
 @contextmanager
-def built_site(root: Path):
-    """The site farm at `root`, built, served on 127.0.0.1 in a thread; yields (base URL, ids)."""
+def built_site(root: Path, hostile: bool = True):
+    """The site farm at `root`, built, served on 127.0.0.1 in a thread; yields (base URL, ids, site dir)."""
     from farm.project import open_farm
     from farm.site.build import build_site
 
-    ids = make_site_farm(root)
+    ids = make_site_farm(root, hostile)
     site = root / "site"
     build_site(open_farm(root), site)
 
@@ -189,7 +189,7 @@ def screenshot(target: Path) -> None:
 
     tmp = Path(tempfile.mkdtemp(prefix="farm-shot-"))
     try:
-        with isolated(tmp), built_site(tmp / "demo") as (url, _, _), sync_playwright() as p:
+        with isolated(tmp), built_site(tmp / "demo", hostile=False) as (url, _, _), sync_playwright() as p:
             chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             tab = chromium.new_page(viewport={"width": 1280, "height": 1000})
             tab.goto(url)

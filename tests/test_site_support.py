@@ -12,11 +12,13 @@ HOSTILE_WORD = "zebraquokka"  # only in the hostile correction's body and event
 SEARCH_WORD = "noticing"  # only in the body of the demo's takeaway correction
 
 
-def make_site_farm(root: Path) -> dict[str, str]:
+def make_site_farm(root: Path, hostile: bool = True) -> dict[str, str]:
     """The demo farm at `root` with the hostile correction committed; story key -> id."""
     from farm.demo import build_demo
 
     ids = dict(build_demo(root).ids)
+    if not hostile:
+        return ids
     write_hostile(root)
     git(root, "add", "-A")
     git(root, "commit", "-q", "-m", "a hostile correction")

@@ -106,7 +106,7 @@ def home_page(data: SiteData, link: Link, series: list[tuple[str, float, float]]
     ]
     if data.warnings:
         parts += ["## Files farm could not read", _html("<ul>" + "".join(f"<li>{esc(w)}</li>" for w in data.warnings) + "</ul>")]
-    return Page(src, f"{label(data.name)} corrections", _join(parts), nav="Home")
+    return Page(src, "Home", _join(parts), nav="Home")
 
 
 def _leaking(corrections: list[CorrectionView], link: Link, src: str) -> str:
@@ -276,10 +276,11 @@ def _tokens(row: dict) -> str:
 def _spend_table(rows: list[dict], key: str) -> str:
     if not rows:
         return _p("None.")
-    body = "".join(f"<tr><td>{esc(r['key'])}</td><td>{r.get('sessions', '')}</td><td>{_tokens(r)}</td>"
-                   f"<td>{_cost(r)}</td></tr>" for r in rows)
-    return _html(f"<table><thead><tr><th>{key}</th><th>sessions</th><th>tokens</th><th>cost</th></tr></thead>"
-                 f"<tbody>{body}</tbody></table>")
+    tokens = any(_tokens(r) for r in rows)  # committed summaries carry cost only
+    body = "".join(f"<tr><td>{esc(r['key'])}</td><td>{r.get('sessions', '')}</td>"
+                   + (f"<td>{_tokens(r)}</td>" if tokens else "") + f"<td>{_cost(r)}</td></tr>" for r in rows)
+    head = f"<th>{key}</th><th>sessions</th>" + ("<th>tokens</th>" if tokens else "") + "<th>cost</th>"
+    return _html(f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
 
 
 def _loops_table(rows: list[dict], total: dict) -> str:
