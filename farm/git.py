@@ -340,3 +340,14 @@ def clear_stale_index_lock(root: Path, older_than: float) -> bool:
         lock.unlink(missing_ok=True)
         return True
     return False
+
+
+def ignored_paths(root: Path, paths: list[str]) -> set[str]:
+    """Those of `paths` that .gitignore keeps out of git (tracked files never are)."""
+    if not paths:
+        return set()
+    repo = _repo(root)
+    status, out, _ = repo.git.execute(  # -z needs --stdin; farm's paths hold no newline
+        ["git", "-c", "core.quotepath=off", "check-ignore", "--", *paths],
+        with_extended_output=True, with_exceptions=False)
+    return set(out.splitlines()) & set(paths) if status == 0 else set()

@@ -423,33 +423,49 @@ def apply(farm: Farm, plan: Plan, message: str, *, commit: bool = True, also_com
     `also_commit` adds files written before (by `farm init`): path -> had the person's changes.
     """
     from farm import git
-    from farm.writer import Written, commit_written, journal
+    from farm.writer import Written, journal
 
     root = farm.root
     writes, removes = _file_operations(root, plan)
     resolved = {rel: _resolved_rel(root, rel) for rel in [*writes, *removes]}
     touched = list(dict.fromkeys(resolved.values()))
-    dirty = git.dirty_paths(root, [p for p in touched if (root / p).exists()])
-    tracked = git.tracked_paths(root, [resolved[rel] for rel in removes])
     also = also_commit or {}
+    dirty = git.dirty_paths(root, [p for p in touched if (root / p).exists()])
     dirty |= {p for p, was_dirty in also.items() if was_dirty}
-    files = list(dict.fromkeys([resolved[r] for r in writes] + [resolved[r] for r in removes if resolved[r] in tracked]
-                               + list(also)))
-    written = Written(files=files, not_committed=[p for p in files if p in dirty])
+    tracked = git.tracked_paths(root, [resolved[rel] for rel in removes])
+    files = list(dict.fromkeys(
+        [resolved[r] for r in writes] + [resolved[r] for r in removes if resolved[r] in tracked] + list(also)))
+    ignored = sorted(git.ignored_paths(root, files)) if commit else []  # git refuses to add them
+    written = Written(files=[p for p in files if p not in ignored])
+    written.not_committed = [p for p in written.files if p in dirty]
     if not files and not touched:
         return written
-    journal(farm, touched, [p for p in files if p not in dirty] if commit else [])
+    journal(farm, touched, [p for p in written.files if p not in dirty] if commit else [])
     for rel, text in writes.items():
         atomic_write(inside(root, rel), text, fsync=False)
     for rel in removes:
         _remove(root, rel)
     os.sync()  # one flush for the lot: an fsync per file costs seconds on a big seed
     _keep_merge_bases(root, plan, writes, commit)
-    if commit and files and len(written.not_committed) == len(files):
-        commit_written(farm, written, message, commit=False)  # closes the journal
-        written.note = "left uncommitted, they hold your own uncommitted changes: " + ", ".join(files)
-        return written
-    return commit_written(farm, written, message, commit=commit)
+    _commit(farm, written, message, commit)
+    if ignored:
+        written.files += ignored
+        written.not_committed += ignored
+        note = "not committed, your .gitignore ignores them: " + ", ".join(ignored)
+        written.note = f"{written.note}; {note}" if written.note else note
+    return written
+
+
+def _commit(farm: Farm, written, message: str, commit: bool) -> None:
+    """Commit `written` (closing the journal), unless every file holds the person's own changes."""
+    from farm.writer import commit_written
+
+    if commit and len(written.not_committed) == len(written.files):
+        commit_written(farm, written, message, commit=False)
+        written.note = ("left uncommitted, they hold your own uncommitted changes: " + ", ".join(written.files)
+                        if written.files else None)
+    else:
+        commit_written(farm, written, message, commit=commit)
 
 
 def _file_operations(root: Path, plan: Plan) -> tuple[dict[str, str], list[str]]:

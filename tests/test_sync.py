@@ -222,3 +222,17 @@ def test_an_interrupted_sync_is_undone_by_the_next_farm_command(farm, monkeypatc
     assert result.code == 0 and "undid an interrupted farm change" in result.err
     assert [c["path"] for c in result.json()["changes"]] == ["GEMINI.md"]
     assert git(farm, "status", "--porcelain") == "" and (farm / ".farm/manifest.json").read_bytes() != manifest
+
+
+def test_files_the_gitignore_ignores_are_written_not_committed(farm):
+    (farm / ".gitignore").write_text((farm / ".gitignore").read_text() + ".agents/\n")
+    git(farm, "commit", "-qam", "ignore .agents")
+    s = skill()
+    ignored = f".agents/skills/{s['id']}/SKILL.md"
+    (farm / ignored).unlink()
+    git(farm, "add", "-A")
+    git(farm, "commit", "-qm", "capture could not commit an ignored file; commit the rest")
+    data = run_farm("sync", "--json").json()
+    assert [(c["path"], c["action"]) for c in data["changes"] if c["action"] != "adopt"] == [(ignored, "create")]
+    assert (farm / ignored).exists() and ignored in data["not_committed"] and ".gitignore ignores" in data["note"]
+    assert ".farm/manifest.json" in git(farm, "show", "--name-only", "--format=", data["commit"]).split()
