@@ -118,10 +118,19 @@ def test_site_dir_that_holds_other_files_is_refused(site_farm):
     assert (other / "index.html").exists()
 
 
-def test_spend_page_without_sessions(farm):
-    capture()
+def test_plain_farm_without_sessions_or_mkdocs_yml(farm):
+    cid = capture().json()["id"]
+    (farm / "mkdocs.yml").unlink()
     assert run_farm("site", "build").code == 0
     assert "No sessions imported yet" in (farm / "site" / "spend.html").read_text()
+    page = farm / "site" / "corrections" / f"{cid}.html"
+    assert "Set <code>repo_url</code>" in page.read_text()
+    (farm / "mkdocs.yml").write_text("site_name: mine\nrepo_url: https://example.org/me/repo\ntheme: material\n")
+    assert run_farm("site", "build").code == 0
+    assert f'href="https://example.org/me/repo/blob/HEAD/corrections/{cid}.md"' in page.read_text()
+    (farm / "mkdocs.yml").write_text("site_name: mine\nrepo_url: javascript:alert(1)\n")
+    result = run_farm("site", "build")
+    assert result.code == 2 and result.err.startswith("farm: the site did not build: ") and result.err.count("\n") == 1
 
 
 def test_spend_page_from_imported_sessions(farm, tmp_path):

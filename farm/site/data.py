@@ -6,7 +6,6 @@ Nothing here knows about pages or MkDocs; `pages.py` turns a `SiteData` into pag
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -202,7 +201,3 @@ def _per_loop(row: dict) -> dict:
     out = dict(row)
     out["cost_per_loop_usd"] = round(row["cost_usd"] / row["loops"], 6) if row["loops"] else None
     return out
-
-
-def to_json(value) -> str:
-    return json.dumps(value, sort_keys=True, default=str)

@@ -92,11 +92,14 @@ def render(root: Path, docs_dir: Path, site_dir: Path, nav: list[tuple[str, str]
         report.mode = "dirty"
     started = time.perf_counter()
     with _captured_warnings() as warnings:
-        config = _load_config(root, overrides)
-        if report.mode == "dirty":
-            _build_changed(config, site_dir)
-        else:
-            _build(config)
+        try:
+            config = _load_config(root, overrides)
+            if report.mode == "dirty":
+                _build_changed(config, site_dir)
+            else:
+                _build(config)
+        except Exception as exc:
+            raise _site_error(exc, warnings) from None
     report.seconds = time.perf_counter() - started
     report.warnings = [w for w in warnings if not w.startswith("A 'dirty' build is being performed")]
     (site_dir / SITE_MARKER).write_text("built by farm site build\n", encoding="utf-8")
@@ -181,9 +184,14 @@ def _key(root: Path, overrides: dict, site_dir: Path) -> str:
     from importlib.metadata import version
 
     path = root / "mkdocs.yml"
-    parts = [json.dumps(overrides, sort_keys=True, default=str), path.read_text("utf-8") if path.exists() else "",
+    parts = [json.dumps(overrides, sort_keys=True, default=_name), path.read_text("utf-8") if path.exists() else "",
              version("mkdocs"), version("mkdocs-material"), str(site_dir.resolve())]
     return hashlib.sha256("\0".join(parts).encode()).hexdigest()
+
+
+def _name(value) -> str:
+    """A stable stand-in for the Python objects a config may hold (`!!python/name:` tags)."""
+    return f"{getattr(value, '__module__', '')}.{getattr(value, '__qualname__', type(value).__name__)}"
 
 
 def _read_state(docs_dir: Path) -> dict | None:
@@ -228,6 +236,18 @@ def _build_changed(config, site_dir: Path) -> None:
     path.with_suffix(".js").write_text(f"var __index = {data}", encoding="utf-8")
 
 
+def _site_error(exc: Exception, logged: list[str]):
+    """MkDocs reports a bad config or a failed build in its log, then raises: one line."""
+    from mkdocs.exceptions import MkDocsException
+
+    from farm.errors import FarmError
+
+    if not isinstance(exc, MkDocsException):
+        return exc
+    detail = logged[-1] if logged else str(exc)
+    return FarmError(f"the site did not build: {' '.join(detail.split())} (see mkdocs.yml)")
+
+
 def _check_site_dir(root: Path, site_dir: Path) -> None:
     """MkDocs empties site_dir before a full build: refuse any folder that is not a site."""
     from farm.errors import InvalidInput
@@ -236,7 +256,7 @@ def _check_site_dir(root: Path, site_dir: Path) -> None:
     if site == root.resolve() or root.resolve().is_relative_to(site) or site == Path.home().resolve():
         raise InvalidInput(f"{site_dir} holds the repo itself: give the site its own folder (-d)")
     if site.is_dir() and any(site.iterdir()) and not (site / SITE_MARKER).exists():
-        raise InvalidInput(f"{site_dir} is not empty and is not a site farm built: choose another folder (-d)")
+        raise InvalidInput(f"{site_dir} is not empty and was not built by farm: empty it or choose another folder (-d)")
 
 
 class _ListHandler(logging.Handler):
