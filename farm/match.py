@@ -9,18 +9,28 @@ Method (no models, no network; pure Python + snowballstemmer):
   "wrote"/"writes" and "repo"/"repository" meet.
 * Every term is weighted by a smoothed IDF taken from the corrections
   themselves, so rare words say more, with 28 or with 10,000 corrections.
-* Two views of likeness are combined (geometric mean), since they fail
-  differently:
+* Three views of likeness are combined (weighted geometric mean), since
+  they fail differently:
   - cosine of TF-IDF vectors over words and adjacent word pairs: the
     classic symmetric similarity, normalised for the correction's length;
   - coverage: the share of the report's IDF mass that the correction
     contains, over words and over ordered word pairs a few words apart
     ("removes ... comments", "line ... endings").  Words no correction uses
     count in the report's mass, so a report full of other matters scores low.
+    It counts twice: a recurrence is explained by its correction;
+  - reverse coverage: the share of the correction's own IDF mass that the
+    report restates.  A repeat restates the correction's core failure; a
+    report that only shares the area's vocabulary covers little of it.
   Fields count unequally: the rule states the behaviour that recurs, so it
   weighs most; the title and the account of what went wrong less.
 * The score (0..100) is the square root of that mean, which spreads the
   range where paraphrases land; a verbatim restatement scores near 100.
+* Kind of report: a correction records a behaviour of the agent.  A report
+  whose headline (first line, first sentence) is a request ("Feature: ...",
+  "Add support for ...", "Extend ...") or a software error ("fails with",
+  "exception", "crash", an HTTP status) describes another kind of thing:
+  it is discounted against each correction that shows no such cue itself
+  (one factor per cue kind; a correction about a crash keeps its score).
 * The verdict needs the best score to clear the threshold *and* to beat the
   runner-up correction by a ratio: a miss sitting between two close
   corrections (opposite behaviours, neighbouring symptoms) is not called.
@@ -43,9 +53,14 @@ from typing import Iterable, Sequence
 
 import snowballstemmer
 
-DEFAULT_THRESHOLD: float = 30.0
+DEFAULT_THRESHOLD: float = 27.0
 # The best score must be at least this many times the runner-up's.
 MARGIN_RATIO: float = 1.1
+# Exponents of the geometric mean: cosine, coverage, reverse coverage.
+VIEW_WEIGHTS = (1.0, 2.0, 1.0)
+# Factor on the score per kind of cue in the report's headline that the
+# correction does not show (see REPORT_CUES).
+CUE_DISCOUNT = 0.6
 
 # Relative trust in each field of a correction (the strongest is 1).
 FIELD_WEIGHTS = {"title": 2 / 3, "what": 2 / 3, "rule": 1.0, "signature": 1.0}
@@ -109,6 +124,32 @@ ABBREVIATIONS = {
     "perms": "permission", "perm": "permission", "util": "utility",
     "utils": "utility",
 }
+
+
+# Generic cues of reports that are not a behaviour of the agent: feature
+# requests and software errors.  Short lists of common issue-tracker phrasing;
+# nothing here is specific to any data set.
+REPORT_CUES = {
+    "request": re.compile(
+        r"\b(feature|extend|add support|support for|would be (nice|great|good)|"
+        r"option to|allow\w* \w+ to|i'?d like|please add|proposal)\b", re.I),
+    "error": re.compile(
+        r"\b(errors?|exceptions?|crash\w*|fail\w*|panic\w*|traceback|"
+        r"http \d{3}|[45]\d\d)\b", re.I),
+}
+_SENTENCE_END = re.compile(r"[.!?](\s|$)")
+
+
+def headline(text: str) -> str:
+    """The report's first line, up to the end of its first sentence."""
+    line = text.strip().split("\n", 1)[0]
+    end = _SENTENCE_END.search(line)
+    return line[:end.start()] if end else line
+
+
+def cues(text: str) -> frozenset[str]:
+    """The kinds of REPORT_CUES that `text` shows."""
+    return frozenset(k for k, rx in REPORT_CUES.items() if rx.search(text))
 
 
 @dataclass(frozen=True)
@@ -219,6 +260,7 @@ class _Query:
     cos_norm: float
     cover: set[Term]
     cover_mass: float
+    cues: frozenset[str]
 
 
 class Matcher:
@@ -236,6 +278,8 @@ class Matcher:
         self._idf = {t: math.log((n + 1) / (k + 0.5)) for t, k in df.items()}
         self._unseen = math.log((n + 1) / 0.5)
         self._norms: list[float] = []
+        self._masses: list[float] = []
+        self._cues = [cues("\n".join([d.title, d.what, d.rule, *d.signature])) for d in self.docs]
         self._index: dict[str, list[tuple[int, float, float]]] = defaultdict(list)
         for i, fields in enumerate(self._fields):
             self._add(i, fields)
@@ -256,6 +300,7 @@ class Matcher:
         vec = {t: math.log1p(c) * self.idf(t) for t, c in counts.items()}
         norm = math.sqrt(sum(w * w for w in vec.values())) or 1.0
         self._norms.append(norm)
+        self._masses.append(0.0)  # computed when first needed: see _mass
         for word, field_weight in best.items():
             self._index[word].append((i, vec[word] / norm, field_weight))
 
@@ -270,11 +315,11 @@ class Matcher:
         for word in [w for w, postings in self._index.items() if len(postings) > limit]:
             self._common[word] = {i: (dw, fw) for i, dw, fw in self._index.pop(word)}
 
-    def _query(self, toks: list[str]) -> _Query:
+    def _query(self, text: str, toks: list[str]) -> _Query:
         cos = {t: math.log1p(c) * self.idf(t) for t, c in phrase_terms(toks).items()}
         cover = cover_terms(toks)
         return _Query(set(toks), cos, math.sqrt(sum(w * w for w in cos.values())),
-                      cover, sum(self.idf(t) for t in cover))
+                      cover, sum(self.idf(t) for t in cover), cues(headline(text)))
 
     def _postings(self, word: str) -> Iterable[tuple[int, float, float]]:
         if word in self._common:
@@ -310,28 +355,58 @@ class Matcher:
         covered = sum(self.idf(p) * w for p, w in near.items() if p in q.cover)
         return dot, covered
 
-    def scores(self, query: str, depth: int = RERANK) -> list[tuple[float, int]]:
+    def _mass(self, i: int) -> float:
+        """The correction's own coverage mass: its words and near pairs, each
+        at the weight of the strongest field that holds it (cached)."""
+        if not self._masses[i]:
+            best: dict[Term, float] = {}  # term -> weight of its strongest field
+            get = best.get
+            for weight, toks in self._fields[i]:
+                for k, a in enumerate(toks):
+                    if get(a, 0.0) < weight:
+                        best[a] = weight
+                    for b in toks[k + 1:k + 1 + PAIR_WINDOW]:
+                        if a != b and get((a, b), 0.0) < weight:
+                            best[a, b] = weight
+            idf, unseen = self._idf, self._unseen
+            self._masses[i] = sum(
+                w * (idf.get(t, unseen) if isinstance(t, str)
+                     else max(idf.get(t[0], unseen), idf.get(t[1], unseen)))
+                for t, w in best.items()) or 1.0
+        return self._masses[i]
+
+    def _score(self, i: int, q: _Query, dot: float, covered: float) -> float:
+        """Combine the views of one candidate into its score (0..100)."""
+        views = (dot / q.cos_norm, covered / q.cover_mass, covered / self._mass(i))
+        mean = math.prod(max(v, 0.0) ** w for v, w in zip(views, VIEW_WEIGHTS))
+        score = 100.0 * min(mean ** (1.0 / sum(VIEW_WEIGHTS)), 1.0) ** 0.5
+        return score * CUE_DISCOUNT ** len(q.cues - self._cues[i])
+
+    def scores(self, query: str, depth: int = RERANK,
+               exclude: frozenset[int] = frozenset()) -> list[tuple[float, int]]:
         """(score 0..100, doc index), best first, for docs sharing a word.
 
         Words pick the candidates; pairs are scored for the `depth` best of
-        them only (all of them in any corpus of ordinary size).
+        them only (all of them in any corpus of ordinary size).  Docs whose
+        index is in `exclude` are left out.
         """
         toks = tokens(query)
         if not toks or not self.docs:
             return []
-        q = self._query(toks)
+        q = self._query(query, toks)
         common = [w for w in q.words if w in self._common]
         dot, covered = self._word_pass(q, q.words.difference(common))
         if not dot:  # nothing but very common words: let them nominate after all
             dot, covered = self._word_pass(q, common)
             common = []
+        for i in exclude:
+            dot.pop(i, None)
         best = heapq.nlargest(depth, dot, key=lambda i: dot[i] * covered[i])
         out = []
         for i in best:
             extra = [self._pair_pass(i, q), self._common_pass(i, q, common)]
-            cosine = (dot[i] + sum(d for d, _ in extra)) / q.cos_norm
-            coverage = (covered[i] + sum(c for _, c in extra)) / q.cover_mass
-            out.append((100.0 * (cosine * coverage) ** 0.25, i))
+            out.append((self._score(i, q, dot[i] + sum(d for d, _ in extra),
+                                    covered[i] + sum(c for _, c in extra)), i))
         out.sort(key=lambda si: (-si[0], si[1]))
         return out
 
@@ -341,9 +416,22 @@ class Matcher:
 
     def match(self, query: str, limit: int = 5) -> list[Match]:
         """Best matches first; only the first can be a recurrence."""
+        return self._match(query, limit, frozenset())
+
+    def match_excluding(self, query: str, exclude_id: str, limit: int = 5) -> list[Match]:
+        """Like match(), against every correction but the one(s) with `exclude_id`.
+
+        The verdict is the same, with the runner-up taken among the others;
+        word weights (IDF) stay those of the whole corpus.  One matcher thus
+        serves a look-alike check of every correction against the rest.
+        """
+        return self._match(query, limit, frozenset(
+            i for i, d in enumerate(self.docs) if d.id == exclude_id))
+
+    def _match(self, query: str, limit: int, exclude: frozenset[int]) -> list[Match]:
         if limit <= 0 or not query or not query.strip():
             return []
-        ranked = self.scores(query, depth=max(RERANK, limit))
+        ranked = self.scores(query, depth=max(RERANK, limit), exclude=exclude)
         if not ranked:
             return []
         runner_up = ranked[1][0] if len(ranked) > 1 else 0.0
