@@ -25,7 +25,7 @@ STATUS_HELP = {
 }
 KIND_HELP = {
     "test": "a test in the repo's suite that fails on the miss",
-    "grader": "a rule `farm check` runs on files or text; its hits are catches",
+    "grader": "a rule that farm check runs on files or text; its hits are catches",
     "prompt": "a constraint line in farm's block of AGENTS.md and CLAUDE.md",
     "skill": "an Agent Skills SKILL.md the agents load when it applies",
 }
@@ -361,7 +361,8 @@ def kinds_page(data: SiteData, link: Link) -> Page:
     parts = ["# Kinds", _p("What each correction became.")]
     for kind in KIND_HELP:
         group = [c for c in data.corrections if c.kind == kind]
-        parts += [f"## {kind} {{ #{kind} }}", _p(f"{len(group)} — {esc(KIND_HELP[kind])}. " + _status_summary(group))]
+        summary = f" Status: {_status_summary(group)}." if group else ""
+        parts += [f"## {kind} {{ #{kind} }}", _p(f"{len(group)} — {esc(KIND_HELP[kind])}.{summary}")]
         if group:
             parts.append(_correction_table(group, link, "kinds.md", ("title", "task type", "status")))
     return Page("kinds.md", "Kinds", _join(parts), nav="Kinds")
@@ -379,7 +380,7 @@ def task_types_page(data: SiteData, link: Link) -> Page:
         cost = spend.get(task, {}).get("cost_per_loop_usd")
         extra = f" Cost per completed loop: {money(cost)}." if cost is not None else ""
         parts += [_html(f'<h2 id="{anchor("task", task) if task != UNCLASSIFIED else "task-unclassified"}">{esc(task)}</h2>'),
-                  _p(f"{len(group)} correction(s). {_status_summary(group)}{extra}"),
+                  _p(f"{len(group)} correction(s): {_status_summary(group)}.{extra}"),
                   _correction_table(group, link, "task-types.md", ("title", "kind", "status"))]
     return Page("task-types.md", "Task types", _join(parts), nav="Task types")
 
