@@ -179,10 +179,27 @@ def _select(source: Farm, selection: Selection) -> tuple[list[Correction], list[
         if row.status == "retired" or not selection.wants(row, statuses.get(row.id, "unproven")):
             continue
         try:
-            chosen.append(model.load_correction(source.root / row.path))
+            chosen.append(_whole_correction(source.root / row.path, row))
         except InvalidCorrection as exc:
             warnings.append(str(exc))
     return chosen, warnings
+
+
+def _whole_correction(path: Path, row) -> Correction:
+    """The correction in `path`, every field of it. The index row has all but unknown fields
+    and extra notes: when writing the row back gives the file exactly, the row is the whole
+    correction and the file needs no second YAML parse (the slow part of seeding)."""
+    from datetime import timezone
+
+    created = row.created if row.created.tzinfo else row.created.replace(tzinfo=timezone.utc)
+    quick = Correction(
+        id=row.id, title=row.title, kind=row.kind, created=created, what=row.what, rule=row.rule,
+        status=row.status, task_type=row.task_type, tags=row.tag_list(), artifacts=row.artifact_list(),
+        signature=row.signature_list(), origin=model.Origin(**row.origin_dict()),
+    )
+    if model.dump_correction(quick) == model.read_text(path, path.name):
+        return quick
+    return model.load_correction(path)
 
 
 # --- planning ---------------------------------------------------------------

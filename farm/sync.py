@@ -427,7 +427,9 @@ def apply(farm: Farm, plan: Plan, message: str, *, commit: bool = True, also_com
 
     root = farm.root
     writes, removes = _file_operations(root, plan)
-    resolved = {rel: _resolved_rel(root, rel) for rel in [*writes, *removes]}
+    paths = {rel: inside(root, rel) for rel in [*writes, *removes]}  # resolved once: it costs a syscall per part
+    top = root.resolve()
+    resolved = {rel: path.relative_to(top).as_posix() for rel, path in paths.items()}  # git wants real paths
     touched = list(dict.fromkeys(resolved.values()))
     also = also_commit or {}
     dirty = git.dirty_paths(root, [p for p in touched if (root / p).exists()])
@@ -440,11 +442,12 @@ def apply(farm: Farm, plan: Plan, message: str, *, commit: bool = True, also_com
     written.not_committed = [p for p in written.files if p in dirty]
     if not files and not touched:
         return written
-    journal(farm, touched, [p for p in written.files if p not in dirty] if commit else [])
+    journal(farm, {resolved[rel]: path for rel, path in paths.items()},
+            [p for p in written.files if p not in dirty] if commit else [])
     for rel, text in writes.items():
-        atomic_write(inside(root, rel), text, fsync=False)
+        atomic_write(paths[rel], text, fsync=False)
     for rel in removes:
-        _remove(root, rel)
+        _remove(top, paths[rel])
     os.sync()  # one flush for the lot: an fsync per file costs seconds on a big seed
     _keep_merge_bases(root, plan, writes, commit)
     _commit(farm, written, message, commit)
@@ -492,15 +495,9 @@ def _file_operations(root: Path, plan: Plan) -> tuple[dict[str, str], list[str]]
     return writes, removes
 
 
-def _resolved_rel(root: Path, rel: str) -> str:
-    """`rel` with symlinks resolved, as git needs it (git refuses paths beyond a symlink)."""
-    return inside(root, rel).relative_to(root.resolve()).as_posix()
-
-
-def _remove(root: Path, rel: str) -> None:
-    path = inside(root, rel)
+def _remove(top: Path, path: Path) -> None:
+    """Delete `path`, and the folders it leaves empty (a skill's), up to the repo's top."""
     path.unlink(missing_ok=True)
-    top = root.resolve()
     parent = path.parent
     while parent != top and parent.is_dir() and not any(parent.iterdir()):
         parent.rmdir()

@@ -149,7 +149,8 @@ def _landed(farm: Farm, journal: dict) -> bool:
     return wanted <= set(git.changed_in(farm.root, head))
 
 
-def journal(farm: Farm, paths: list[str], to_commit: list[str]) -> None:
-    """Journal a change to `paths` (to be written or deleted) that a caller makes itself,
-    for speed (sync and seed write thousands of files); `commit_written` closes it."""
-    _journal_open(farm, [(Planned(p, ""), inside(farm.root, p)) for p in paths], to_commit)
+def journal(farm: Farm, targets: dict[str, Path], to_commit: list[str]) -> None:
+    """Journal a change to `targets` (repo path -> resolved path, to be written or deleted)
+    that a caller makes itself, for speed (sync and seed write thousands of files);
+    `commit_written` closes it."""
+    _journal_open(farm, [(Planned(rel, ""), path) for rel, path in targets.items()], to_commit)

@@ -165,9 +165,14 @@ def test_seed_is_idempotent_and_check_reports_drift(farm, tmp_path):
 
 def test_seeded_corrections_keep_ids_and_name_their_source(farm, tmp_path, monkeypatch):
     ids = source_corrections(farm)
+    own = farm / f"corrections/{ids['prompt']}.md"
+    own.write_text(own.read_text().replace("kind: prompt\n", "kind: prompt\nowner: team-a\n") + "\n## Evidence\n\nSee PR 12.\n")
+    git(farm, "commit", "-qam", "a field farm does not know, and notes")
     target = make_target(tmp_path)
     data = run_farm("seed", str(target), "--json").json()
     source_head = git(farm, "rev-parse", "HEAD").strip()
+    seeded = (target / f"corrections/{ids['prompt']}.md").read_text()
+    assert "owner: team-a\n" in seeded and seeded.endswith("## Evidence\n\nSee PR 12.\n")
     text = (target / f"corrections/{ids['prompt']}.md").read_text()
     assert f"id: {ids['prompt']}\n" in text and "seeded_from:\n  repo: " in text
     assert data["source"]["commit"] == source_head
