@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
-from test_site_support import HOSTILE_ID, HOSTILE_WORD, SEARCH_WORD, make_site_farm  # noqa: E402
+from test_site_support import HOSTILE_ID, HOSTILE_WORD, SEARCH_WORD, demo_site, isolated, make_site_farm  # noqa: E402,F401
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -38,49 +38,27 @@ def _missing() -> str | None:
 
 
 @contextmanager
-def built_site(root: Path, hostile: bool = True):
-    """The site farm at `root`, built, served on 127.0.0.1 in a thread; yields (base URL, ids, site dir)."""
-    from farm.project import open_farm
-    from farm.site.build import build_site
-
-    ids = make_site_farm(root, hostile)
-    site = root / "site"
-    build_site(open_farm(root), site)
+def served(folder: Path):
+    """`folder` served on 127.0.0.1 (a free port) in a thread; yields the base URL."""
 
     class Quiet(SimpleHTTPRequestHandler):
         def log_message(self, format, *args):  # noqa: A002
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(site)))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(folder)))
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/", ids, site
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
     finally:
         server.shutdown()
         server.server_close()
 
 
-@contextmanager
-def isolated(tmp: Path):
-    """What conftest's per-test fixture does, for a module-wide build: temp HOME and FARM_HOME."""
-    with pytest.MonkeyPatch.context() as mp:
-        for var, sub in (("HOME", "home"), ("FARM_HOME", "farm-home"), ("CLAUDE_CONFIG_DIR", "claude"),
-                         ("CODEX_HOME", "codex"), ("XDG_CONFIG_HOME", "config"), ("XDG_DATA_HOME", "data")):
-            (tmp / sub).mkdir(parents=True, exist_ok=True)
-            mp.setenv(var, str(tmp / sub))
-        for var in ("GIT_AUTHOR_NAME", "GIT_COMMITTER_NAME"):
-            mp.setenv(var, "Test")
-        for var in ("GIT_AUTHOR_EMAIL", "GIT_COMMITTER_EMAIL"):
-            mp.setenv(var, "test@example.com")
-        mp.setenv("GIT_CONFIG_NOSYSTEM", "1")
-        yield
-
-
 @pytest.fixture(scope="module")
-def site(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("site-browser")
-    with isolated(tmp), built_site(tmp / "demo") as served:
-        yield served
+def site(demo_site):
+    _, ids, folder, _ = demo_site
+    with served(folder) as url:
+        yield url, ids, folder
 
 
 @pytest.fixture(scope="module")
@@ -122,7 +100,7 @@ def search(page, word: str) -> str:
     return page.locator(".md-search-result__list").inner_text()
 
 
-def test_home_page_shows_the_status_counts(site, page):
+def test_home_page_shows_the_status_counts(page, site):
     url, _, _ = site
     page.goto(url)
     counts = {c.split()[1]: int(c.split()[0]) for c in page.locator(".farm-count").all_inner_texts()}
@@ -132,7 +110,7 @@ def test_home_page_shows_the_status_counts(site, page):
     assert not remote(page.requests)
 
 
-def test_correction_page_shows_its_evidence(site, page):
+def test_correction_page_shows_its_evidence(page, site):
     url, ids, _ = site
     page.goto(f"{url}corrections/{ids['stale-lockfile']}.html")
     assert page.locator("h1").inner_text() == "Lockfile not regenerated after a dependency bump"
@@ -144,7 +122,7 @@ def test_correction_page_shows_its_evidence(site, page):
     assert "SKILL.md" in page.locator("#artifact ~ .farm-block").first.inner_text()
 
 
-def test_search_finds_a_correction_by_a_word_from_its_body(site, page):
+def test_search_finds_a_correction_by_a_word_from_its_body(page, site):
     url, ids, _ = site
     page.goto(url)
     results = search(page, SEARCH_WORD)
@@ -154,7 +132,7 @@ def test_search_finds_a_correction_by_a_word_from_its_body(site, page):
     assert page.url.split("?")[0].endswith(f"corrections/{ids['takeaway']}.html")
 
 
-def test_injected_script_does_not_run(site, page):
+def test_injected_script_does_not_run(page, site):
     url, _, _ = site
     page.goto(f"{url}corrections/{HOSTILE_ID}.html")
     page.wait_for_load_state("networkidle")
@@ -172,7 +150,7 @@ def test_injected_script_does_not_run(site, page):
     assert not remote(page.requests)
 
 
-def test_site_opens_from_file_url_without_network(site, page):
+def test_site_opens_from_file_url_without_network(page, site):
     _, _, folder = site
     page.goto((folder / "index.html").as_uri())
     assert page.locator(".farm-count").count() == 5
@@ -187,9 +165,15 @@ def screenshot(target: Path) -> None:
     """Build the demo site and save a screenshot of its home page to `target`."""
     from playwright.sync_api import sync_playwright
 
+    from farm.project import open_farm
+    from farm.site.build import build_site
+
     tmp = Path(tempfile.mkdtemp(prefix="farm-shot-"))
     try:
-        with isolated(tmp), built_site(tmp / "demo", hostile=False) as (url, _, _), sync_playwright() as p:
+        with isolated(tmp):
+            make_site_farm(tmp / "demo", hostile=False)
+            build_site(open_farm(tmp / "demo"), tmp / "demo" / "site")
+        with served(tmp / "demo" / "site") as url, sync_playwright() as p:
             chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             tab = chromium.new_page(viewport={"width": 1280, "height": 1000})
             tab.goto(url)

@@ -1,15 +1,50 @@
 """A farm for the site tests: the demo farm (every status, events with costs, session summaries)
-plus one correction whose every field tries to inject markup. No tests here."""
+plus one correction whose every field tries to inject markup. Helpers and fixtures; no tests."""
 
 from __future__ import annotations
 
 import subprocess
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
+
+import pytest
 
 HOSTILE_ID = "hostile-000001"
 HOSTILE_WORD = "zebraquokka"  # only in the hostile correction's body and event
 SEARCH_WORD = "noticing"  # only in the body of the demo's takeaway correction
+
+
+@pytest.fixture(scope="session")
+def demo_site(tmp_path_factory):
+    """The site farm, built once for the tests that only read it: (root, ids, site dir, build report)."""
+    from conftest import run_farm
+
+    tmp = tmp_path_factory.mktemp("demo-site")
+    root = tmp / "demo"
+    with isolated(tmp) as mp:
+        ids = make_site_farm(root)
+        mp.chdir(root)
+        result = run_farm("site", "build", "--json")
+    assert result.code == 0, result.err
+    return root, ids, root / "site", result.json()
+
+
+@contextmanager
+def isolated(tmp: Path):
+    """What conftest's per-test fixture does, for a build shared by many tests: temp HOME and FARM_HOME."""
+    with pytest.MonkeyPatch.context() as mp:
+        for var, sub in (("HOME", "home"), ("FARM_HOME", "farm-home"), ("CLAUDE_CONFIG_DIR", "claude"),
+                         ("CODEX_HOME", "codex"), ("XDG_CONFIG_HOME", "config"), ("XDG_DATA_HOME", "data"),
+                         ("XDG_CACHE_HOME", "cache")):
+            (tmp / sub).mkdir(parents=True, exist_ok=True)
+            mp.setenv(var, str(tmp / sub))
+        for var in ("GIT_AUTHOR_NAME", "GIT_COMMITTER_NAME"):
+            mp.setenv(var, "Test")
+        for var in ("GIT_AUTHOR_EMAIL", "GIT_COMMITTER_EMAIL"):
+            mp.setenv(var, "test@example.com")
+        mp.setenv("GIT_CONFIG_NOSYSTEM", "1")
+        yield mp
 
 
 def make_site_farm(root: Path, hostile: bool = True) -> dict[str, str]:
