@@ -102,10 +102,10 @@ def test_rebuild_rewrites_only_what_changed(site_farm):
 
 def test_site_dir_that_holds_other_files_is_refused(site_farm):
     root, _ = site_farm
-    for target in (".", str(root / "corrections")):
+    for target in (".", str(root / "corrections"), "corrections/site"):
         result = run_farm("site", "build", "-d", target)
         assert result.code == 2 and result.err.count("\n") == 1 and "farm:" in result.err
-    assert (root / "corrections").is_dir() and any((root / "corrections").glob("*.md"))
+    assert any((root / "corrections").glob("*.md")) and not (root / "corrections" / "site").exists()
     other = root.parent / "elsewhere"
     assert run_farm("site", "build", "-d", str(other)).code == 0
     assert (other / "index.html").exists()

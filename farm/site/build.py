@@ -58,6 +58,10 @@ def build_site(farm: Farm, site_dir: Path | None = None) -> BuildReport:
     docs = docs_dir(farm)
     docs.mkdir(parents=True, exist_ok=True)
     report = BuildReport(site_dir=(site_dir or default_site_dir(farm)).absolute(), docs_dir=docs)
+    if report.site_dir.resolve().is_relative_to(farm.corrections_dir.resolve()):
+        from farm.errors import InvalidInput
+
+        raise InvalidInput(f"{site_dir} is inside {farm.rel(farm.corrections_dir)}/: give the site a folder of its own (-d)")
     clock = _Clock(report.timings)
     with FileLock(str(docs) + ".lock", timeout=300):
         data = clock("collect", lambda: collect(farm, repo_url=render.repo_url(farm.root)))
