@@ -71,10 +71,10 @@ def _look_alike(farm: Farm, rows) -> list[Finding]:
     if len(active) < 2:
         return []
     docs = [MatchDoc(r.id, r.title, r.what, r.rule, tuple(r.signature_list())) for r in active]
+    matcher = Matcher(docs, threshold=farm.config.get("match_threshold"))
     findings, seen = [], set()
     for doc in docs:
-        others = Matcher([d for d in docs if d.id != doc.id], threshold=farm.config.get("match_threshold"))
-        best = others.match(f"{doc.title}\n{doc.what}", limit=1)
+        best = matcher.match_excluding(f"{doc.title}\n{doc.what}", doc.id, limit=1)
         if best and best[0].recurrence and frozenset((doc.id, best[0].id)) not in seen:
             seen.add(frozenset((doc.id, best[0].id)))
             findings.append(Finding(

@@ -11,22 +11,40 @@ from __future__ import annotations
 
 import json
 import os
+from collections import namedtuple
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import Column, TypeDecorator, Unicode, insert
 from sqlalchemy import event as sa_event
-from sqlalchemy import insert
 from sqlmodel import Field, Session, SQLModel, create_engine, delete, select
 
 from farm import model
 from farm.errors import InvalidCorrection
 from farm.paths import repo_state_dir
 
-SCHEMA_VERSION = "4"
+SCHEMA_VERSION = "6"
+
+
+class UTCDateTime(TypeDecorator):
+    """Aware UTC datetimes stored as ISO text: they sort as text and come back aware."""
+
+    impl = Unicode
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        return None if value is None else value.astimezone(timezone.utc).isoformat()
+
+    def process_result_value(self, value, dialect):
+        return None if value is None else datetime.fromisoformat(value)
+
+
+def _utc(**kwargs) -> Any:
+    return Field(sa_column=Column(UTCDateTime(), **kwargs))
 
 
 class CorrectionRow(SQLModel, table=True):
@@ -36,7 +54,7 @@ class CorrectionRow(SQLModel, table=True):
     title: str
     kind: str
     status: str
-    created: datetime
+    created: datetime = _utc(nullable=False)
     task_type: str | None = None
     what: str
     rule: str
@@ -64,7 +82,7 @@ class EventRow(SQLModel, table=True):
     path: str = Field(primary_key=True)
     type: str = Field(index=True)
     correction: str = Field(index=True)
-    at: datetime
+    at: datetime = _utc(nullable=False, index=True)
     key: str | None = None
     session_id: str | None = None
     cost_usd: float | None = None
@@ -76,8 +94,8 @@ class SessionRow(SQLModel, table=True):
     path: str = Field(primary_key=True)
     agent: str
     session_id: str = Field(index=True)
-    start: datetime | None = Field(default=None, index=True)
-    end: datetime | None = None
+    start: datetime | None = _utc(index=True)
+    end: datetime | None = _utc()
     task_type: str | None = None
     commits: int = 0
     cost_usd: float | None = None
@@ -91,10 +109,26 @@ class FileRow(SQLModel, table=True):
     error: str | None = None
 
 
+class DirRow(SQLModel, table=True):
+    """A folder under corrections/log/ and its mtime when last listed."""
+
+    __tablename__ = "dirs"
+    path: str = Field(primary_key=True)
+    mtime_ns: int
+
+
 class MetaRow(SQLModel, table=True):
     __tablename__ = "meta"
     key: str = Field(primary_key=True)
     value: str
+
+
+EventFact = namedtuple("EventFact", "path type correction at key session_id cost_usd text")
+SessionFact = namedtuple("SessionFact", "path agent session_id start end task_type commits cost_usd")
+
+
+def _from_iso(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
 
 
 @dataclass
@@ -116,14 +150,21 @@ class Index:
     def correction(self, correction_id: str) -> CorrectionRow | None:
         return self.session.get(CorrectionRow, correction_id)
 
-    def events(self, correction_id: str | None = None) -> list[EventRow]:
-        query = select(EventRow).order_by(EventRow.at)
-        if correction_id:
-            query = query.where(EventRow.correction == correction_id)
-        return list(self.session.exec(query))
+    def events(self, correction_id: str | None = None) -> list[EventFact]:
+        """Events, oldest first, as plain named tuples (the tracker reads 100,000s of them)."""
+        where = " WHERE correction = ?" if correction_id else ""
+        rows = self._raw(f"SELECT {', '.join(EventFact._fields)} FROM events{where} ORDER BY at",
+                         (correction_id,) if correction_id else ())
+        return [EventFact(p, t, c, _from_iso(at), k, sid, cost, text) for p, t, c, at, k, sid, cost, text in rows]
 
-    def sessions(self) -> list[SessionRow]:
-        return list(self.session.exec(select(SessionRow).order_by(SessionRow.start)))
+    def sessions(self) -> list[SessionFact]:
+        """Committed session summaries, oldest first, as plain named tuples."""
+        rows = self._raw(f"SELECT {', '.join(SessionFact._fields)} FROM sessions ORDER BY start")
+        return [SessionFact(p, a, sid, _from_iso(start), _from_iso(end), tt, commits, cost)
+                for p, a, sid, start, end, tt, commits, cost in rows]
+
+    def _raw(self, sql: str, params: tuple = ()) -> list[tuple]:
+        return self.session.connection().exec_driver_sql(sql, params).fetchall()
 
     def event_keys(self, event_type: str) -> set[str]:
         query = select(EventRow.key).where(EventRow.type == event_type, EventRow.key.is_not(None))  # type: ignore[union-attr]
@@ -136,13 +177,16 @@ class Index:
     def refresh(self) -> Refresh:
         """Bring the index up to date with the files; parse only what changed."""
         report = Refresh()
-        on_disk = dict(_scan(self.corrections_dir, self.root))
-        known = {row.path: row for row in self.session.exec(select(FileRow))}
+        known = {path: (mtime, size) for path, mtime, size in
+                 self.session.execute(select(FileRow.path, FileRow.mtime_ns, FileRow.size))}
+        listed = dict(self.session.execute(select(DirRow.path, DirRow.mtime_ns)).all())
+        scan = _Scan(self.corrections_dir, self.root, known, listed)
+        on_disk = dict(scan.files())
+        self.session.execute(delete(DirRow))
+        if scan.dirs:
+            self.session.execute(insert(DirRow.__table__), [{"path": p, "mtime_ns": m} for p, m in scan.dirs.items()])
         gone = [path for path in known if path not in on_disk]
-        changed = [
-            (path, stat) for path, stat in on_disk.items()
-            if path not in known or (known[path].mtime_ns, known[path].size) != stat
-        ]
+        changed = [(path, stat) for path, stat in on_disk.items() if known.get(path) != stat]
         self._drop(gone + [path for path, _ in changed if path in known])
         self._load(changed, report)
         self.session.commit()
@@ -157,7 +201,7 @@ class Index:
 
     def _load(self, changed: list[tuple[str, tuple[int, int]]], report: Refresh) -> None:
         corrections, events, sessions, files = [], [], [], []
-        seen_ids: dict[str, str] = {row.id: row.path for row in self.corrections()}
+        seen_ids: dict[str, str] = dict(self.session.execute(select(CorrectionRow.id, CorrectionRow.path)).all())
         for path, (mtime_ns, size) in changed:
             error = None
             try:
@@ -178,29 +222,66 @@ class Index:
         tables = ((CorrectionRow, corrections), (EventRow, events), (SessionRow, sessions), (FileRow, files))
         for table, rows in tables:
             for chunk in _chunks(rows, 5000):
-                self.session.execute(insert(table).prefix_with("OR REPLACE"), chunk)
+                self.session.execute(insert(table.__table__).prefix_with("OR REPLACE"), chunk)
 
 
-def _scan(corrections_dir: Path, root: Path) -> Iterator[tuple[str, tuple[int, int]]]:
-    """(repo-relative path, (mtime_ns, size)) of every correction and event file."""
-    if not corrections_dir.is_dir():
-        return
-    for entry in os.scandir(corrections_dir):
-        if entry.is_file() and entry.name.endswith(".md") and not entry.name.startswith("."):
-            yield _stat(entry, root)
-    log = corrections_dir / "log"
-    if log.is_dir():
-        for dirpath, dirnames, filenames in os.walk(log):
-            dirnames[:] = [d for d in dirnames if not d.startswith(".")]
-            for name in filenames:
-                if name.endswith(".json") and not name.startswith("."):
-                    yield _stat(Path(dirpath) / name, root)
+class _Scan:
+    """(repo-relative path, (mtime_ns, size)) of every correction, event and session file.
+
+    Correction files are stat'ed every time (people edit them in place). Event and session
+    files are written whole, by rename, so a log folder whose own mtime has not changed still
+    holds the files listed last time: they are taken from the index without a stat each.
+    That keeps a farm of 100,000s of events quick to refresh before every command.
+    """
+
+    def __init__(self, corrections_dir: Path, root: Path, known: dict, listed: dict):
+        self.top, self.cut = str(corrections_dir), len(str(root)) + 1
+        self.known, self.listed = known, listed
+        self.dirs: dict[str, int] = {}
+
+    def files(self) -> Iterator[tuple[str, tuple[int, int]]]:
+        if not os.path.isdir(self.top):
+            return
+        with os.scandir(self.top) as entries:
+            for entry in entries:
+                if entry.name.endswith(".md") and not entry.name.startswith(".") and entry.is_file():
+                    yield self._rel(entry.path), _stat(entry)
+        yield from self._log(os.path.join(self.top, "log"))
+
+    def _rel(self, path: str) -> str:
+        return path[self.cut:].replace(os.sep, "/")
+
+    def _log(self, top: str) -> Iterator[tuple[str, tuple[int, int]]]:
+        by_dir: dict[str, list[str]] = {}
+        for path in self.known:
+            by_dir.setdefault(path.rpartition("/")[0], []).append(path)
+        stack = [top]
+        while stack:
+            folder = stack.pop()
+            try:
+                mtime = os.stat(folder).st_mtime_ns
+            except OSError:
+                continue
+            rel = self._rel(folder)
+            self.dirs[rel] = mtime
+            if self.listed.get(rel) == mtime:
+                yield from ((path, self.known[path]) for path in by_dir.get(rel, []))
+                stack.extend(os.path.join(self.top, child[len(self._rel(self.top)) + 1:])
+                             for child in self.listed if child.rpartition("/")[0] == rel)
+                continue
+            with os.scandir(folder) as entries:
+                for entry in entries:
+                    if entry.name.startswith("."):
+                        continue
+                    if entry.is_dir(follow_symlinks=False):
+                        stack.append(entry.path)
+                    elif entry.name.endswith(".json") and entry.is_file():
+                        yield self._rel(entry.path), _stat(entry)
 
 
-def _stat(entry: os.DirEntry | Path, root: Path) -> tuple[str, tuple[int, int]]:
+def _stat(entry: os.DirEntry) -> tuple[int, int]:
     st = entry.stat()
-    rel = Path(entry.path if isinstance(entry, os.DirEntry) else entry).relative_to(root)
-    return rel.as_posix(), (st.st_mtime_ns, st.st_size)
+    return st.st_mtime_ns, st.st_size
 
 
 def _correction_row(path: Path, rel: str) -> dict[str, Any]:

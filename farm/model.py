@@ -7,6 +7,7 @@ it by hand. Events are one small JSON file each, so two branches never conflict.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import secrets
@@ -101,27 +102,27 @@ ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 # --- strict YAML -----------------------------------------------------------
 
 
+@functools.cache
 def _strict_loader():
+    """Safe YAML (libyaml's C parser when present) that refuses aliases and duplicate keys."""
     import yaml
 
-    class StrictLoader(yaml.SafeLoader):
-        """Safe YAML that also refuses aliases (bombs) and duplicate keys."""
+    base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
-        def compose_node(self, parent, index):  # type: ignore[override]
-            if self.check_event(yaml.AliasEvent):
-                event = self.peek_event()
-                raise yaml.constructor.ConstructorError(
-                    None, None, "aliases are not allowed", event.start_mark
-                )
-            return super().compose_node(parent, index)
+    class StrictLoader(base):
+        def construct_object(self, node, deep=False):  # type: ignore[override]
+            # A node constructed twice is an alias: refused, so an alias bomb never expands.
+            if node in self.constructed_objects or node in self.recursive_objects:
+                raise yaml.constructor.ConstructorError(None, None, "aliases are not allowed", node.start_mark)
+            return super().construct_object(node, deep)
 
         def construct_mapping(self, node, deep=False):  # type: ignore[override]
             keys = set()
-            for key_node, _ in node.value:
-                key = self.construct_object(key_node, deep=True)
+            for key_node, _ in getattr(node, "value", []):
+                key = (key_node.tag, key_node.value) if isinstance(key_node, yaml.ScalarNode) else id(key_node)
                 if key in keys:
                     raise yaml.constructor.ConstructorError(
-                        None, None, f"duplicate key {key!r}", key_node.start_mark
+                        None, None, f"duplicate key {key_node.value!r}", key_node.start_mark
                     )
                 keys.add(key)
             return super().construct_mapping(node, deep)
@@ -129,6 +130,7 @@ def _strict_loader():
     return StrictLoader
 
 
+@functools.cache
 def _strict_handler():
     import frontmatter
 

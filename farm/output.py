@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 import sys
 from collections.abc import Iterable, Sequence
@@ -20,11 +19,15 @@ def safe(text: object) -> str:
 
 
 def echo_json(data: Any) -> None:
-    click.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+    import orjson
+
+    click.echo(orjson.dumps(data, default=str, option=orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS).decode())
 
 
 def echo_json_line(data: Any) -> None:
-    click.echo(json.dumps(data, ensure_ascii=False, default=str))
+    import orjson
+
+    click.echo(orjson.dumps(data, default=str, option=orjson.OPT_NON_STR_KEYS).decode())
     sys.stdout.flush()
 
 

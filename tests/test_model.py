@@ -76,3 +76,15 @@ def test_ids_are_slugs_with_a_random_suffix():
     assert model.ID_PATTERN.match(model.new_id("x" * 500))
     assert model.new_id("🔥").startswith("correction-")
     assert model.slugify("../../etc/passwd") == "etc-passwd"
+
+
+def test_alias_bomb_is_refused_quickly():
+    import time
+
+    lines = ['a0: &a0 ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
+    lines += [f"a{n}: &a{n} [" + ",".join([f"*a{n - 1}"] * 9) + "]" for n in range(1, 10)]
+    text = "---\n" + "\n".join(lines) + "\n---\n"
+    started = time.perf_counter()
+    with pytest.raises(InvalidCorrection, match="aliases"):
+        model.parse_correction(text, "bomb.md")
+    assert time.perf_counter() - started < 1
