@@ -90,7 +90,7 @@ def home_page(data: SiteData, link: Link, series: list[tuple[str, float, float]]
             for s in STATUSES
         ) + f'<span class="farm-count"><span class="farm-count-n">{len(data.corrections)}</span> <span>in all</span></span></div>'),
         "## Cost of misses vs cost avoided",
-        f"![Cost of misses and estimated cost avoided over time](charts/cost.svg){{ .farm-chart }}"
+        "![Cost of misses and estimated cost avoided over time](charts/cost.svg){ .farm-chart }"
         if series else "_No costs recorded yet._",
         _html(f"<p>Misses with a known cost: <strong>{money(missed)}</strong>. Estimated cost avoided: "
               f"<strong>{money(sum(avoided))}</strong> from {len(avoided)} correction(s) with enough history "
