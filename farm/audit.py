@@ -65,13 +65,12 @@ def _recurring(tracked) -> list[Finding]:
 
 def _look_alike(farm: Farm, rows) -> list[Finding]:
     """Corrections the matcher calls repeats of each other: the same miss captured twice."""
-    from farm.match import Matcher, MatchDoc
+    from farm.matchcache import active_docs, load_matcher
 
-    active = [r for r in rows if r.status == "active"]
-    if len(active) < 2:
+    docs = active_docs(rows)
+    if len(docs) < 2:
         return []
-    docs = [MatchDoc(r.id, r.title, r.what, r.rule, tuple(r.signature_list())) for r in active]
-    matcher = Matcher(docs, threshold=farm.config.get("match_threshold"))
+    matcher = load_matcher(farm.root, rows, farm.config.get("match_threshold"))
     findings, seen = [], set()
     for doc in docs:
         best = matcher.match_excluding(f"{doc.title}\n{doc.what}", doc.id, limit=1)

@@ -108,13 +108,11 @@ def capture(
 
 
 def _best_recurrence(farm: Farm, rows, miss: Miss):
-    from farm.match import Matcher, MatchDoc
+    from farm.matchcache import load_matcher
 
-    active = [r for r in rows if r.status == "active"]
-    if not active:
+    if not any(r.status == "active" for r in rows):
         return None
-    docs = [MatchDoc(r.id, r.title, r.what, r.rule, tuple(r.signature_list())) for r in active]
-    matcher = Matcher(docs, threshold=farm.config.get("match_threshold"))
+    matcher = load_matcher(farm.root, rows, farm.config.get("match_threshold"))
     best = matcher.match(f"{miss.title}\n{miss.what}", limit=1)
     return best[0] if best and best[0].recurrence else None
 

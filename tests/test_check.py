@@ -81,3 +81,13 @@ def test_staged_checks_the_index_and_records_one_catch_per_violation(farm, monke
     assert rows[correction]["catches"] == 1
     by_hand = run_farm("check", "--json", str(farm / "m.sql"))
     assert by_hand.json()["catches_recorded"] == []
+
+
+def test_match_sees_a_hand_edit_after_the_matcher_was_cached(farm):
+    cid = grader("--must-match", "x", title="Agent deletes failing tests")
+    first = run_farm("match", "zebra quokka migration", "--json").json()["matches"]
+    assert all(m["title"] == "Agent deletes failing tests" for m in first)
+    path = farm / "corrections" / f"{cid}.md"
+    path.write_text(path.read_text().replace("title: Agent deletes failing tests", "title: Zebra quokka migration broke"))
+    second = run_farm("match", "zebra quokka migration", "--json").json()["matches"]
+    assert second[0]["title"] == "Zebra quokka migration broke"

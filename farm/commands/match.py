@@ -17,18 +17,15 @@ def match(text: str, limit: int, threshold: float | None, as_json: bool) -> None
     record a repeat instead of a new correction. With TEXT `-`, reads one
     query per line from stdin and prints one JSON object per line.
     """
-    from farm.match import Matcher, MatchDoc
+    from farm.matchcache import load_matcher
     from farm.project import open_farm
 
     farm = open_farm()
     with farm.index() as (index, refresh):
-        docs = [
-            MatchDoc(r.id, r.title, r.what, r.rule, tuple(r.signature_list()))
-            for r in index.corrections() if r.status == "active"
-        ]
+        rows = index.corrections()
     for warning in refresh.warnings:
         click.echo(f"farm: warning: {safe(warning)}", err=True)
-    matcher = Matcher(docs, threshold=threshold if threshold is not None else farm.config.get("match_threshold"))
+    matcher = load_matcher(farm.root, rows, threshold if threshold is not None else farm.config.get("match_threshold"))
     if text == "-":
         for line in sys.stdin:
             echo_json_line({"matches": _rows(matcher.match(line.strip(), limit=limit))})

@@ -1,0 +1,53 @@
+"""The matcher for a farm's active corrections, built once and kept under FARM_HOME.
+
+Building a Matcher over 10,000 corrections takes seconds (stemming every word); the
+corrections rarely change between two commands, so the built matcher is pickled beside
+the index, keyed by a hash of everything it was built from (the corrections' text, the
+threshold and the matcher's own source), and rebuilt only when that key changes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import pickle
+from pathlib import Path
+
+from farm.fsutil import atomic_write
+from farm.paths import repo_state_dir
+
+
+def active_docs(rows) -> list:
+    from farm.match import MatchDoc
+
+    return [MatchDoc(r.id, r.title, r.what, r.rule, tuple(r.signature_list())) for r in rows if r.status == "active"]
+
+
+def load_matcher(root: Path, rows, threshold: float | None):
+    """A Matcher over the active corrections among `rows` (index rows)."""
+    from farm import match
+    from farm.match import Matcher
+
+    docs = active_docs(rows)
+    key = _key(docs, threshold, Path(match.__file__))
+    path = repo_state_dir(root) / "matcher.pickle"
+    try:
+        stored_key, matcher = pickle.loads(path.read_bytes())  # noqa: S301 - our own file under FARM_HOME
+        if stored_key == key:
+            return matcher
+    except Exception:  # missing, stale or unreadable: build afresh
+        pass
+    matcher = Matcher(docs, threshold=threshold)
+    try:
+        atomic_write(path, pickle.dumps((key, matcher), protocol=pickle.HIGHEST_PROTOCOL))
+    except OSError:
+        pass  # a cache that cannot be written only costs time
+    return matcher
+
+
+def _key(docs, threshold, source: Path) -> str:
+    digest = hashlib.sha256(source.read_bytes())
+    digest.update(repr(threshold).encode())
+    for d in docs:
+        digest.update("\0".join([d.id, d.title, d.what, d.rule, *d.signature]).encode())
+        digest.update(b"\1")
+    return digest.hexdigest()
