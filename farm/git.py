@@ -206,7 +206,7 @@ def staged_files(root: Path) -> list[str]:
 
 def staged_bytes(root: Path, path: str) -> bytes:
     """The content of `path` as staged in the index."""
-    return _repo(root).git.cat_file("blob", f":{path}", stdout_as_string=False)
+    return _repo(root).git.cat_file("blob", f":{path}", stdout_as_string=False, strip_newline_in_stdout=False)
 
 
 # --- sync and seed ----------------------------------------------------------

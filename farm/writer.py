@@ -43,9 +43,9 @@ def farm_lock(farm: Farm):
 
     lock = FileLock(str(git.git_dir(farm.root) / "farm.lock"))
     try:
-        lock.acquire(timeout=120)
+        lock.acquire(timeout=300)
     except Timeout:
-        raise FarmError("another farm command has held this repo's lock for 2 minutes; try again") from None
+        raise FarmError("another farm command has held this repo's lock for 5 minutes; try again") from None
     try:
         yield recover(farm)
     finally:
@@ -88,9 +88,17 @@ def _commit(farm: Farm, written: Written, message: str, commit: bool) -> Written
     if state.blocker:
         written.not_committed, written.note = written.files, f"not committed: {state.blocker}"
         return written
-    to_commit = [p for p in written.files if p not in written.not_committed]
+    ignored = git.ignored_paths(farm.root, [p for p in written.files if p not in written.not_committed])
+    to_commit = [p for p in written.files if p not in written.not_committed and p not in ignored]
+    notes = []
     if written.not_committed:
-        written.note = "left uncommitted, they hold your own uncommitted changes: " + ", ".join(written.not_committed)
+        notes.append("left uncommitted, they hold your own uncommitted changes: " + ", ".join(written.not_committed))
+    if ignored:
+        notes.append("not committed, your .gitignore excludes them: " + ", ".join(sorted(ignored)))
+        written.not_committed = [*written.not_committed, *sorted(ignored)]
+    written.note = "; ".join(notes) or None
+    if not to_commit:
+        return written
     try:
         written.commit = git.commit_paths(farm.root, to_commit, message)
     except GitStateError as exc:

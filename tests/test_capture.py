@@ -271,3 +271,13 @@ def test_retire_closes_a_correction_and_takes_its_prompt_line_out(farm):
     assert git(farm, "status", "--porcelain") == ""
     assert run_farm("retire", gone, "--why", "again").code == 2
     assert "no correction" in run_farm("retire", "nope", "--why", "x").err
+
+
+def test_gitignored_artifact_is_written_and_the_rest_still_committed(farm):
+    (farm / ".gitignore").write_text((farm / ".gitignore").read_text() + "CLAUDE.md\n")
+    git(farm, "commit", "-qam", "ignore CLAUDE.md")
+    result = run_farm("capture", "--title", "Ignored file", "--what", "w", "--rule", "Rule for agents.",
+                      "--kind", "prompt", "--yes")
+    assert result.code == 0 and ".gitignore excludes them: CLAUDE.md" in result.out
+    assert "Rule for agents." in (farm / "CLAUDE.md").read_text()
+    assert "AGENTS.md" in git(farm, "show", "--name-only", "--format=", "HEAD")

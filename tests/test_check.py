@@ -91,3 +91,13 @@ def test_match_sees_a_hand_edit_after_the_matcher_was_cached(farm):
     path.write_text(path.read_text().replace("title: Agent deletes failing tests", "title: Zebra quokka migration broke"))
     second = run_farm("match", "zebra quokka migration", "--json").json()["matches"]
     assert second[0]["title"] == "Zebra quokka migration broke"
+
+
+def test_staged_content_keeps_its_last_newline_and_farm_records_are_not_checked(farm, monkeypatch):
+    monkeypatch.delenv("CI", raising=False)
+    grader("--must-match", r"end\n\Z", "--applies-to", "**", title="Ends with end and a newline")
+    (farm / "notes.txt").write_text("the end\n")
+    git(farm, "add", "notes.txt")
+    result = run_farm("check", "--staged", "--json")
+    assert result.code == 0, result.out
+    assert result.json()["checked"] == ["notes.txt"]  # not corrections/*.md nor corrections/graders/*

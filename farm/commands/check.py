@@ -29,9 +29,9 @@ def check(paths: tuple[str, ...], staged: bool, record: bool | None, as_json: bo
         known = index.event_keys("catch")
     rules, warnings = load_rules(farm, skip=retired)
     if staged:
-        rels, read = git.staged_files(farm.root), lambda rel: git.staged_bytes(farm.root, rel)
+        rels, read = _not_farms(farm, git.staged_files(farm.root)), lambda rel: git.staged_bytes(farm.root, rel)
     else:
-        rels, read = (_resolve(farm, paths) if paths else git.ls_files(farm.root)), None
+        rels, read = (_resolve(farm, paths) if paths else _not_farms(farm, git.ls_files(farm.root))), None
     report = check_paths(farm, rules, rels, read=read)
     if record is None:
         record = staged or bool(os.environ.get("CI"))
@@ -54,6 +54,12 @@ def check(paths: tuple[str, ...], staged: bool, record: bool | None, as_json: bo
             click.echo(f"Recorded {len(written)} catch(es) in corrections/log/ (commit them with your fix).", err=True)
     if report.violations:
         raise SystemExit(1)
+
+
+def _not_farms(farm, rels: list[str]) -> list[str]:
+    """Without named paths, rules look at the project's files, not farm's own records."""
+    own = (farm.config["corrections_dir"].rstrip("/") + "/", ".farm/")
+    return [rel for rel in rels if not rel.startswith(own)]
 
 
 def _resolve(farm, paths) -> list[str]:
