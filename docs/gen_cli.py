@@ -16,24 +16,28 @@ from farm.cli import COMMANDS, cli
 OUT = Path(__file__).with_name("cli.md")
 
 
-def _help(command: click.Command, path: list[str]) -> str:
-    with click.Context(command, info_name=" ".join(path), terminal_width=100) as ctx:
-        return command.get_help(ctx)
+def _context(command: click.Command, name: str, parent: click.Context | None) -> click.Context:
+    # Children inherit the root's settings (-h as well as --help), as when farm runs.
+    return click.Context(command, info_name=name, parent=parent, terminal_width=100,
+                         help_option_names=None if parent else ["-h", "--help"])
 
 
-def _sections(command: click.Command, path: list[str]) -> list[str]:
-    out = [f"## `{' '.join(path)}`\n\n```text\n{_help(command, path)}\n```\n"]
+def _sections(command: click.Command, ctx: click.Context, path: list[str]) -> list[str]:
+    out = [f"## `{' '.join(path)}`\n\n```text\n{command.get_help(ctx)}\n```\n"]
     if isinstance(command, click.Group):
-        for name in sorted(command.list_commands(click.Context(command))):
-            out += _sections(command.get_command(click.Context(command), name), [*path, name])
+        for name in sorted(command.list_commands(ctx)):
+            child = command.get_command(ctx, name)
+            out += _sections(child, _context(child, name, ctx), [*path, name])
     return out
 
 
 def render() -> str:
+    root = _context(cli, "farm", None)
     parts = ["# farm command reference\n\nGenerated from the code by `python docs/gen_cli.py`; do not edit by hand.\n"]
-    parts.append(f"```text\n{_help(cli, ['farm'])}\n```\n")
+    parts.append(f"```text\n{cli.get_help(root)}\n```\n")
     for name in sorted(COMMANDS):
-        parts += _sections(cli.get_command(click.Context(cli), name), ["farm", name])
+        command = cli.get_command(root, name)
+        parts += _sections(command, _context(command, name, root), ["farm", name])
     return "\n".join(parts)
 
 
