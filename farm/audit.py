@@ -12,6 +12,7 @@ RUNAWAY_GROWTH = 8.0  # peak context / first context
 RUNAWAY_MIN_TOKENS = 100_000
 RISING = 1.25
 WINDOW = timedelta(days=14)
+LOOK_ALIKE_RECENT = 300
 
 
 @dataclass
@@ -64,24 +65,16 @@ def _recurring(tracked) -> list[Finding]:
 
 
 def _look_alike(farm: Farm, rows) -> list[Finding]:
-    """Corrections the matcher calls repeats of each other: the same miss captured twice."""
-    from farm.matchcache import active_docs, load_matcher
+    """Corrections the matcher calls repeats of each other: the same miss captured twice.
+    The newest `audit_look_alike_recent` corrections (300) are each matched against all."""
+    from farm.matchcache import look_alikes
 
-    docs = active_docs(rows)
-    if len(docs) < 2:
-        return []
-    matcher = load_matcher(farm.root, rows, farm.config.get("match_threshold"))
-    findings, seen = [], set()
-    for doc in docs:
-        best = matcher.match_excluding(f"{doc.title}\n{doc.what}", doc.id, limit=1)
-        if best and best[0].recurrence and frozenset((doc.id, best[0].id)) not in seen:
-            seen.add(frozenset((doc.id, best[0].id)))
-            findings.append(Finding(
-                "look-alike", f"{doc.id} and {best[0].id} look like the same miss",
-                {"corrections": [doc.id, best[0].id], "score": round(best[0].score, 1)},
-                "merge them: retire one and record its misses as recurrences of the other", best[0].score / 100,
-            ))
-    return findings
+    recent = int(farm.config.get("audit_look_alike_recent", LOOK_ALIKE_RECENT))
+    return [
+        Finding("look-alike", f"{a} and {b} look like the same miss", {"corrections": [a, b], "score": score},
+                "merge them: retire one and record its misses as recurrences of the other", score / 100)
+        for a, b, score in look_alikes(farm.root, rows, farm.config.get("match_threshold"), recent)
+    ]
 
 
 def _rising_loop_cost(sessions, now: datetime) -> list[Finding]:

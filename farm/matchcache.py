@@ -9,6 +9,7 @@ threshold and the matcher's own source), and rebuilt only when that key changes.
 from __future__ import annotations
 
 import hashlib
+import json
 import pickle
 from pathlib import Path
 
@@ -51,3 +52,38 @@ def _key(docs, threshold, source: Path) -> str:
         digest.update("\0".join([d.id, d.title, d.what, d.rule, *d.signature]).encode())
         digest.update(b"\1")
     return digest.hexdigest()
+
+
+def look_alikes(root: Path, rows, threshold: float | None, recent: int) -> list[tuple[str, str, float]]:
+    """Pairs of active corrections the matcher calls repeats of each other: (newer, older, score).
+
+    Each of the `recent` newest corrections is matched against all the others; the result is
+    cached with the matcher's key, so an unchanged farm's audit costs nothing the second time.
+    """
+    docs = active_docs(rows)
+    if len(docs) < 2:
+        return []
+    from farm import match
+
+    created = {r.id: r.created for r in rows}
+    newest = sorted(docs, key=lambda d: created[d.id], reverse=True)[:recent]
+    key = _key(docs, threshold, Path(match.__file__)) + f":{recent}"
+    path = repo_state_dir(root) / "look-alikes.json"
+    try:
+        cached = json.loads(path.read_text())
+        if cached.get("key") == key:
+            return [tuple(pair) for pair in cached["pairs"]]
+    except (OSError, ValueError, AttributeError):
+        pass
+    matcher = load_matcher(root, rows, threshold)
+    pairs, seen = [], set()
+    for doc in newest:
+        best = matcher.match_excluding(f"{doc.title}\n{doc.what}", doc.id, limit=1)
+        if best and best[0].recurrence and frozenset((doc.id, best[0].id)) not in seen:
+            seen.add(frozenset((doc.id, best[0].id)))
+            pairs.append((doc.id, best[0].id, round(best[0].score, 1)))
+    try:
+        atomic_write(path, json.dumps({"key": key, "pairs": pairs}))
+    except OSError:
+        pass
+    return pairs

@@ -40,7 +40,8 @@ def test_build_makes_every_page_offline(demo_site):
     assert (root / "site" / "charts" / "cost.svg").read_text().startswith("<svg")
     for cid in ids.values():
         assert (root / "site" / "corrections" / f"{cid}.html").exists()
-    assert "No audit findings yet" in html(root, "audit.html")
+    audit = html(root, "audit.html")
+    assert "leaking" in audit and ids["stale-lockfile"] in audit  # the demo's leak, from farm audit
     assert "Per completed loop" in html(root, "spend.html")  # from the committed session summaries
     assert "dependency upgrade" in html(root, "task-types.html") and "safe-tag" in html(root, "tags.html")
     index = json.loads((root / "site" / "search" / "search_index.json").read_text())
