@@ -11,6 +11,24 @@ import pytest
 from click.testing import CliRunner
 
 
+PROJECT = Path(__file__).resolve().parents[1]
+
+
+def _project_farm_state() -> tuple:
+    """What a farm command run here by mistake would change in farm's own checkout."""
+    corrections = PROJECT / "corrections"
+    listed = sorted(p.name for p in corrections.rglob("*")) if corrections.is_dir() else []
+    return listed, (PROJECT / ".farm").exists(), (PROJECT / "AGENTS.md").read_bytes() if (PROJECT / "AGENTS.md").exists() else b""
+
+
+@pytest.fixture(autouse=True, scope="session")
+def project_checkout_untouched():
+    """A test that runs farm in this checkout instead of a temp repo fails the run."""
+    before = _project_farm_state()
+    yield
+    assert _project_farm_state() == before, "a test ran farm in farm's own checkout (check its cwd)"
+
+
 @pytest.fixture(autouse=True)
 def isolated_env(tmp_path_factory, monkeypatch):
     home = tmp_path_factory.mktemp("home")
