@@ -66,19 +66,28 @@ def timed(cmd: list[str], cwd: Path, env: dict, runs: int = 1) -> float:
     return statistics.median(times)
 
 
+def temp_farm(prefix: str):
+    """A new temp dir holding an initialised farm repo: (tmp, repo, env, farm_bin, git)."""
+    farm_bin = shutil.which("farm") or sys.exit("farm is not on PATH")
+    tmp = Path(tempfile.mkdtemp(prefix=prefix))
+    repo, env = tmp / "repo", dict(os.environ, FARM_HOME=str(tmp / "home"), HOME=str(tmp))
+    env.update(GIT_AUTHOR_NAME="b", GIT_AUTHOR_EMAIL="b@x", GIT_COMMITTER_NAME="b", GIT_COMMITTER_EMAIL="b@x")
+    repo.mkdir()
+
+    def git(*args: str) -> None:
+        subprocess.run(["git", *args], cwd=repo, env=env, check=True, capture_output=True)
+
+    git("init", "-q", "-b", "main")
+    subprocess.run([farm_bin, "init"], cwd=repo, env=env, check=True, capture_output=True)
+    return tmp, repo, env, farm_bin, git
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--corrections", type=int, default=10_000)
     parser.add_argument("--events", type=int, default=100_000)
     args = parser.parse_args()
-    farm_bin = shutil.which("farm") or sys.exit("farm is not on PATH")
-    tmp = Path(tempfile.mkdtemp(prefix="farm-bench-"))
-    repo, env = tmp / "repo", dict(os.environ, FARM_HOME=str(tmp / "home"), HOME=str(tmp))
-    env.update(GIT_AUTHOR_NAME="b", GIT_AUTHOR_EMAIL="b@x", GIT_COMMITTER_NAME="b", GIT_COMMITTER_EMAIL="b@x")
-    repo.mkdir()
-    git = lambda *a: subprocess.run(["git", *a], cwd=repo, env=env, check=True, capture_output=True)  # noqa: E731
-    git("init", "-q", "-b", "main")
-    subprocess.run([farm_bin, "init"], cwd=repo, env=env, check=True, capture_output=True)
+    tmp, repo, env, farm_bin, git = temp_farm("farm-bench-")
     t0 = time.perf_counter()
     generate(repo, args.corrections, args.events)
     git("add", "-A")

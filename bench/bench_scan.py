@@ -13,12 +13,11 @@ import random
 import shutil
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from bench_capture import WORDS, sentence  # noqa: E402
+from bench_capture import WORDS, sentence, temp_farm  # noqa: E402
 
 
 def transcripts(folder: Path, megabytes: int, rng: random.Random, needles: list[str]) -> list[Path]:
@@ -51,13 +50,7 @@ def main() -> None:
     parser.add_argument("--mb", type=int, default=1024)
     parser.add_argument("--corrections", type=int, default=1_000)
     args = parser.parse_args()
-    farm_bin = shutil.which("farm") or sys.exit("farm is not on PATH")
-    tmp = Path(tempfile.mkdtemp(prefix="farm-bench-scan-"))
-    repo, env = tmp / "repo", dict(os.environ, FARM_HOME=str(tmp / "home"), HOME=str(tmp))
-    env.update(GIT_AUTHOR_NAME="b", GIT_AUTHOR_EMAIL="b@x", GIT_COMMITTER_NAME="b", GIT_COMMITTER_EMAIL="b@x")
-    repo.mkdir()
-    subprocess.run(["git", "init", "-q", "-b", "main"], cwd=repo, env=env, check=True)
-    subprocess.run([farm_bin, "init"], cwd=repo, env=env, check=True, capture_output=True)
+    tmp, repo, env, farm_bin, git = temp_farm("farm-bench-scan-")
     rng = random.Random(9)
     os.environ.update(FARM_HOME=env["FARM_HOME"])
     from farm import model
@@ -69,8 +62,8 @@ def main() -> None:
         c = model.Correction(id=f"bench-{n:04d}", title=f"bench {n}", kind="prompt", created=model.now(),
                              what=needle, rule="r", signature=[needle, f"/zq{n:04d} \\w+ failed/"])
         (repo / "corrections" / f"{c.id}.md").write_text(model.dump_correction(c))
-    subprocess.run(["git", "add", "-A"], cwd=repo, env=env, check=True)
-    subprocess.run(["git", "commit", "-q", "-m", "corrections"], cwd=repo, env=env, check=True)
+    git("add", "-A")
+    git("commit", "-q", "-m", "corrections")
     t0 = time.perf_counter()
     paths = transcripts(tmp / "logs", args.mb, rng, needles)
     size = sum(p.stat().st_size for p in paths)

@@ -15,12 +15,11 @@ import os
 import shutil
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from bench_capture import generate  # noqa: E402
+from bench_capture import generate, temp_farm  # noqa: E402
 
 
 def run(farm_bin: str, repo: Path, env: dict, *args: str) -> tuple[float, dict]:
@@ -43,14 +42,7 @@ def main() -> None:
     parser.add_argument("--corrections", type=int, default=1_000)
     parser.add_argument("--events", type=int, default=10_000)
     args = parser.parse_args()
-    farm_bin = shutil.which("farm") or sys.exit("farm is not on PATH")
-    tmp = Path(tempfile.mkdtemp(prefix="farm-bench-site-"))
-    repo, env = tmp / "repo", dict(os.environ, FARM_HOME=str(tmp / "home"), HOME=str(tmp))
-    env.update(GIT_AUTHOR_NAME="b", GIT_AUTHOR_EMAIL="b@x", GIT_COMMITTER_NAME="b", GIT_COMMITTER_EMAIL="b@x")
-    repo.mkdir()
-    git = lambda *a: subprocess.run(["git", *a], cwd=repo, env=env, check=True, capture_output=True)  # noqa: E731
-    git("init", "-q", "-b", "main")
-    subprocess.run([farm_bin, "init"], cwd=repo, env=env, check=True, capture_output=True)
+    tmp, repo, env, farm_bin, git = temp_farm("farm-bench-site-")
     t0 = time.perf_counter()
     generate(repo, args.corrections, args.events)
     git("add", "-A")

@@ -10,18 +10,15 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import random
 import shutil
-import subprocess
 import sys
-import tempfile
 import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from bench_capture import generate, sentence, timed  # noqa: E402
+from bench_capture import generate, sentence, timed, temp_farm  # noqa: E402
 
 
 def sessions(root: Path, count: int, rng: random.Random) -> None:
@@ -64,14 +61,7 @@ def main() -> None:
     parser.add_argument("--rules", type=int, default=1_000)
     parser.add_argument("--files", type=int, default=1_000)
     args = parser.parse_args()
-    farm_bin = shutil.which("farm") or sys.exit("farm is not on PATH")
-    tmp = Path(tempfile.mkdtemp(prefix="farm-bench-tracker-"))
-    repo, env = tmp / "repo", dict(os.environ, FARM_HOME=str(tmp / "home"), HOME=str(tmp))
-    env.update(GIT_AUTHOR_NAME="b", GIT_AUTHOR_EMAIL="b@x", GIT_COMMITTER_NAME="b", GIT_COMMITTER_EMAIL="b@x")
-    repo.mkdir()
-    git = lambda *a: subprocess.run(["git", *a], cwd=repo, env=env, check=True, capture_output=True)  # noqa: E731
-    git("init", "-q", "-b", "main")
-    subprocess.run([farm_bin, "init"], cwd=repo, env=env, check=True, capture_output=True)
+    tmp, repo, env, farm_bin, git = temp_farm("farm-bench-tracker-")
     rng = random.Random(5)
     t0 = time.perf_counter()
     generate(repo, args.corrections, args.events)

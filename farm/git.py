@@ -103,42 +103,44 @@ def tracked(root: Path, path: str) -> bool:
     return bool(repo.git.ls_files("--", path))
 
 
-def commit_paths(root: Path, paths: list[str], message: str, when: datetime | None = None) -> str:
-    """Commit exactly `paths` (relative to root); whatever else is staged stays staged.
+def commit_paths(root: Path, paths: list[str], message: str, when: datetime | None = None) -> str | None:
+    """Commit exactly `paths` (relative to root) on the current branch; whatever else is
+    staged stays staged. Returns the new commit, or None when the paths were unchanged.
 
-    `when` back-dates the commit (the demo farm's history). Raises GitStateError when a
-    merge/rebase is in progress or HEAD is detached.
+    The commit is built in a private index (HEAD's tree plus these paths) and the branch
+    moved with a compare-and-swap, so the cost does not grow with the size of the repo's
+    index and nothing else of the user's is touched; the real index then takes these
+    paths as committed. `when` back-dates the commit (the demo farm's history). Raises
+    GitStateError when a merge/rebase is in progress or HEAD is detached.
     """
+    import tempfile
+
+    import git
+
     state = repo_state(root)
     if state.blocker:
         raise GitStateError(f"not committing: {state.blocker}")
-    import git
-
     repo = _repo(root)
+    head = None if state.unborn else repo.head.commit.hexsha
     dated = {"GIT_AUTHOR_DATE": when.isoformat(), "GIT_COMMITTER_DATE": when.isoformat()} if when else {}
     try:
-        repo.git.add("--", *paths)
-        if state.unborn:
-            # `commit --only` needs a HEAD; on an unborn branch the index holds only what
-            # was staged, so commit those paths from a private index instead.
-            return _commit_from_private_index(repo, paths, message)
-        repo.git.commit("--no-verify", "--quiet", "-m", message, "--only", "--", *paths, env=dated)
+        with tempfile.TemporaryDirectory() as tmp:
+            private = {"GIT_INDEX_FILE": str(Path(tmp) / "index")}
+            if head:
+                repo.git.read_tree(head, env=private)
+            repo.git.add("--all", "--", *paths, env=private)
+            tree = repo.git.write_tree(env=private)
+        if head and tree == repo.git.rev_parse(f"{head}^{{tree}}"):
+            return None
+        parents = ["-p", head] if head else []
+        sha = repo.git.commit_tree(tree, *parents, "-m", message, env=dated)
+        subject = message.splitlines()[0]
+        repo.git.update_ref("-m", f"commit: {subject}", "HEAD", sha, *([head] if head else ["0" * 40]))
+        stage(root, paths)
     except git.GitCommandError as exc:
         reason = (exc.stderr or str(exc)).strip().splitlines()
         detail = reason[-1].strip() if reason else "unknown reason"
         raise GitStateError(f"git could not commit ({detail.removeprefix('stderr: ').strip()})") from None
-    return repo.head.commit.hexsha
-
-
-def _commit_from_private_index(repo, paths: list[str], message: str) -> str:
-    import tempfile
-
-    with tempfile.TemporaryDirectory() as tmp:
-        env = {"GIT_INDEX_FILE": str(Path(tmp) / "index")}
-        repo.git.add("--", *paths, env=env)
-        tree = repo.git.write_tree(env=env)
-        sha = repo.git.commit_tree(tree, "-m", message)
-        repo.git.update_ref("HEAD", sha)
     return sha
 
 
@@ -310,6 +312,12 @@ def changed_in(root: Path, sha: str) -> list[str]:
     """The paths a commit changed."""
     out = _repo(root).git.show("--name-only", "--format=", "-z", "--no-renames", sha)
     return [p for p in out.split("\0") if p.strip()]
+
+
+def stage(root: Path, paths: list[str]) -> None:
+    """Put `paths` in the index as they are in the work tree (removals included)."""
+    if paths:
+        _repo(root).git.add("--all", "--", *paths)
 
 
 def unstage(root: Path, paths: list[str]) -> None:

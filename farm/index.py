@@ -27,7 +27,7 @@ from farm import model
 from farm.errors import InvalidCorrection
 from farm.paths import repo_state_dir
 
-SCHEMA_VERSION = "6"
+SCHEMA_VERSION = "7"
 
 
 class UTCDateTime(TypeDecorator):
@@ -104,6 +104,7 @@ class SessionRow(SQLModel, table=True):
 class FileRow(SQLModel, table=True):
     __tablename__ = "files"
     path: str = Field(primary_key=True)
+    dir: str = Field(index=True)
     mtime_ns: int
     size: int
     error: str | None = None
@@ -177,11 +178,14 @@ class Index:
     def refresh(self) -> Refresh:
         """Bring the index up to date with the files; parse only what changed."""
         report = Refresh()
-        known = {path: (mtime, size) for path, mtime, size in
-                 self.session.execute(select(FileRow.path, FileRow.mtime_ns, FileRow.size))}
         listed = dict(self.session.execute(select(DirRow.path, DirRow.mtime_ns)).all())
-        scan = _Scan(self.corrections_dir, self.root, known, listed)
+        scan = _Scan(self.corrections_dir, self.root, listed)
         on_disk = dict(scan.files())
+        scopes = list(scan.relisted | (set(listed) - set(scan.dirs)))  # folders listed now, or gone
+        known = {}
+        for chunk in _chunks(scopes, 500):
+            query = select(FileRow.path, FileRow.mtime_ns, FileRow.size).where(FileRow.dir.in_(chunk))
+            known.update((path, (mtime, size)) for path, mtime, size in self.session.execute(query))
         self.session.execute(delete(DirRow))
         if scan.dirs:
             self.session.execute(insert(DirRow.__table__), [{"path": p, "mtime_ns": m} for p, m in scan.dirs.items()])
@@ -217,7 +221,7 @@ class Index:
                     events.append(_event_row(self.root / path, path))
             except InvalidCorrection as exc:
                 error = str(exc)
-            files.append({"path": path, "mtime_ns": mtime_ns, "size": size, "error": error})
+            files.append({"path": path, "dir": path.rpartition("/")[0], "mtime_ns": mtime_ns, "size": size, "error": error})
             report.parsed += 1
         tables = ((CorrectionRow, corrections), (EventRow, events), (SessionRow, sessions), (FileRow, files))
         for table, rows in tables:
@@ -226,22 +230,25 @@ class Index:
 
 
 class _Scan:
-    """(repo-relative path, (mtime_ns, size)) of every correction, event and session file.
+    """(repo-relative path, (mtime_ns, size)) of the files to compare with the index.
 
     Correction files are stat'ed every time (people edit them in place). Event and session
-    files are written whole, by rename, so a log folder whose own mtime has not changed still
-    holds the files listed last time: they are taken from the index without a stat each.
-    That keeps a farm of 100,000s of events quick to refresh before every command.
+    files are written whole, by rename, so a log folder whose own mtime has not changed
+    holds the files listed last time: it is not listed again, and its files are not even
+    read back from the index. That keeps a farm of 100,000s of events quick to refresh
+    before every command. `relisted` names the folders whose files were listed.
     """
 
-    def __init__(self, corrections_dir: Path, root: Path, known: dict, listed: dict):
+    def __init__(self, corrections_dir: Path, root: Path, listed: dict[str, int]):
         self.top, self.cut = str(corrections_dir), len(str(root)) + 1
-        self.known, self.listed = known, listed
+        self.listed = listed
         self.dirs: dict[str, int] = {}
+        self.relisted: set[str] = set()
 
     def files(self) -> Iterator[tuple[str, tuple[int, int]]]:
         if not os.path.isdir(self.top):
             return
+        self.relisted.add(self._rel(self.top))
         with os.scandir(self.top) as entries:
             for entry in entries:
                 if entry.name.endswith(".md") and not entry.name.startswith(".") and entry.is_file():
@@ -252,9 +259,7 @@ class _Scan:
         return path[self.cut:].replace(os.sep, "/")
 
     def _log(self, top: str) -> Iterator[tuple[str, tuple[int, int]]]:
-        by_dir: dict[str, list[str]] = {}
-        for path in self.known:
-            by_dir.setdefault(path.rpartition("/")[0], []).append(path)
+        root = top[:self.cut]
         stack = [top]
         while stack:
             folder = stack.pop()
@@ -265,10 +270,9 @@ class _Scan:
             rel = self._rel(folder)
             self.dirs[rel] = mtime
             if self.listed.get(rel) == mtime:
-                yield from ((path, self.known[path]) for path in by_dir.get(rel, []))
-                stack.extend(os.path.join(self.top, child[len(self._rel(self.top)) + 1:])
-                             for child in self.listed if child.rpartition("/")[0] == rel)
+                stack.extend(root + child for child in self.listed if child.rpartition("/")[0] == rel)
                 continue
+            self.relisted.add(rel)
             with os.scandir(folder) as entries:
                 for entry in entries:
                     if entry.name.startswith("."):

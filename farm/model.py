@@ -341,13 +341,18 @@ def dump_event(event: Event) -> str:
     return json.dumps(data, indent=2, ensure_ascii=False, sort_keys=True) + "\n"
 
 
-def parse_event(text: str, name: str) -> Event:
+def _json_object(text: str, name: str) -> dict:
     try:
         data = json.loads(text)
     except ValueError as exc:
         raise InvalidCorrection(f"{name}: not valid JSON ({exc.msg})") from None
     if not isinstance(data, dict):
         raise InvalidCorrection(f"{name}: expected a JSON object")
+    return data
+
+
+def parse_event(text: str, name: str) -> Event:
+    data = _json_object(text, name)
     return Event(
         type=_field(data, "type", name, str, choices=EVENT_TYPES),
         correction=_field(data, "correction", name, str),
@@ -390,12 +395,7 @@ class SessionSummary:
 
 
 def parse_session_summary(text: str, name: str) -> SessionSummary:
-    try:
-        data = json.loads(text)
-    except ValueError as exc:
-        raise InvalidCorrection(f"{name}: not valid JSON ({exc.msg})") from None
-    if not isinstance(data, dict):
-        raise InvalidCorrection(f"{name}: expected a JSON object")
+    data = _json_object(text, name)
     commits = data.get("commits") or []
     if not isinstance(commits, list):
         raise InvalidCorrection(f"{name}: commits: expected a list of commit ids")

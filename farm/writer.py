@@ -134,6 +134,7 @@ def recover(farm: Farm) -> str | None:
         return None
     git.clear_stale_index_lock(farm.root, older_than=journal.get("at", 0))
     if _landed(farm, journal):
+        git.stage(farm.root, journal["commit"])  # the index may not have caught up with the commit
         path.unlink()
         return "an interrupted farm commit had landed; nothing to undo"
     for entry in journal["files"]:

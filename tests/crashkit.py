@@ -17,7 +17,7 @@ def git(repo: Path, *args: str) -> str:
     return subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True, text=True).stdout
 
 
-def kill_capture_at_random(repo: Path, rounds: int, seed: int = 1, max_delay: float = 1.2) -> dict:
+def kill_capture_at_random(repo: Path, rounds: int, seed: int = 1, max_delay: float = 0.8) -> dict:
     rng = random.Random(seed)
     outcomes = {"committed": 0, "rolled_back": 0, "finished": 0}
     for n in range(rounds):

@@ -53,3 +53,24 @@ def test_duplicate_id_in_two_files_is_named(farm):
     result = run_farm("status", "--json")
     assert result.code == 0 and "corrections/copy.md" in result.err
     assert len(result.json()["corrections"]) == 1
+
+
+def test_log_folders_added_and_removed_are_seen(farm):
+    import json
+    import shutil
+
+    data = capture().json()
+    f = open_farm(farm)
+    with f.index() as (index, _):
+        assert len(index.events()) == 1
+    old = farm / "corrections" / "log" / "2020-01"
+    old.mkdir(parents=True)
+    (old / "e1.json").write_text(json.dumps({"type": "catch", "correction": data["id"], "at": "2020-01-02T00:00:00Z"}))
+    with f.index() as (index, report):
+        assert report.parsed == 1 and len(index.events()) == 2
+    (old / "e2.json").write_text(json.dumps({"type": "catch", "correction": data["id"], "at": "2020-01-03T00:00:00Z"}))
+    with f.index() as (index, report):
+        assert report.parsed == 1 and len(index.events()) == 3
+    shutil.rmtree(old)
+    with f.index() as (index, report):
+        assert report.removed == 2 and len(index.events()) == 1

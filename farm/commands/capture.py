@@ -46,7 +46,7 @@ def capture(as_json: bool, yes: bool, force_new: bool, no_commit: bool, **fields
 
     Only the files farm writes are committed; whatever you had staged stays staged.
     """
-    from farm.capture import Miss, capture as run_capture
+    from farm.capture import capture as run_capture
     from farm.project import open_farm
 
     farm = open_farm()
