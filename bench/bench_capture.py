@@ -9,6 +9,7 @@ Generates a farm of N corrections and M events in a temp git repo (default 10,00
 from __future__ import annotations
 
 import argparse
+import itertools
 import os
 import random
 import shutil
@@ -28,8 +29,15 @@ WORDS = (
 ).split()
 
 
+# Real corrections share a few dozen common words and spread over thousands of rare ones:
+# the common WORDS plus 4,096 made-up words, drawn with Zipf-like weights.
+_SYLLABLES = ("ba", "co", "di", "fu", "ga", "ke", "lo", "mi", "nu", "pe", "ra", "si", "to", "vu", "xe", "zo")
+VOCABULARY = WORDS + [a + b + c for a in _SYLLABLES for b in _SYLLABLES for c in _SYLLABLES]
+_CUMULATIVE = list(itertools.accumulate(1 / (rank + 1) for rank in range(len(VOCABULARY))))
+
+
 def sentence(rng: random.Random, n: int) -> str:
-    return " ".join(rng.choice(WORDS) for _ in range(n)).capitalize() + "."
+    return " ".join(rng.choices(VOCABULARY, cum_weights=_CUMULATIVE, k=n)).capitalize() + "."
 
 
 def generate(root: Path, corrections: int, events: int, seed: int = 1) -> None:

@@ -34,11 +34,16 @@ def sessions(root: Path, count: int, rng: random.Random) -> None:
         }))
 
 
-def graders_and_files(root: Path, rules: int, files: int, rng: random.Random) -> None:
+def graders_and_files(root: Path, rules: int, files: int, rng: random.Random, scoped: bool) -> None:
+    """`rules` grader rules and `files` markdown files. Worst case (scoped=False): every rule
+    applies to every file and every must-preserve statement is missing. Scoped: each rule
+    covers a tenth of the files (by glob), which keep their statements but for 1 in 20."""
     graders = root / "corrections" / "graders"
     graders.mkdir(parents=True, exist_ok=True)
+    statements: dict[int, list[str]] = {}
     for n in range(rules):
-        rule = {"correction": f"rule-{n:04d}", "message": "bench rule", "applies_to": ["src/*.md"]}
+        glob = f"src/doc*{n % 10}.md" if scoped else "src/*.md"
+        rule = {"correction": f"rule-{n:04d}", "message": "bench rule", "applies_to": [glob]}
         pick = n % 3
         if pick == 0:
             rule["must_not_match"] = [f"forbidden{n}\\b"]
@@ -46,11 +51,15 @@ def graders_and_files(root: Path, rules: int, files: int, rng: random.Random) ->
             rule["must_match"] = ["#"]
         else:
             rule["must_preserve"] = [sentence(rng, 8)]
+            statements.setdefault(n % 10, []).extend(rule["must_preserve"])
         (graders / f"rule-{n:04d}.yml").write_text(json.dumps(rule))
     src = root / "src"
     src.mkdir(exist_ok=True)
     for n in range(files):
-        (src / f"doc{n:04d}.md").write_text("# Doc\n\n" + "\n".join(sentence(rng, 14) for _ in range(40)) + "\n")
+        body = [sentence(rng, 14) for _ in range(40)]
+        if scoped and n % 20:
+            body += statements.get(n % 10, [])
+        (src / f"doc{n:04d}.md").write_text("# Doc\n\n" + "\n".join(body) + "\n")
 
 
 def main() -> None:
@@ -60,13 +69,14 @@ def main() -> None:
     parser.add_argument("--sessions", type=int, default=50_000)
     parser.add_argument("--rules", type=int, default=1_000)
     parser.add_argument("--files", type=int, default=1_000)
+    parser.add_argument("--scoped", action="store_true", help="rules scoped to a tenth of the files each (else: all)")
     args = parser.parse_args()
     tmp, repo, env, farm_bin, git = temp_farm("farm-bench-tracker-")
     rng = random.Random(5)
     t0 = time.perf_counter()
     generate(repo, args.corrections, args.events)
     sessions(repo, args.sessions, rng)
-    graders_and_files(repo, args.rules, args.files, rng)
+    graders_and_files(repo, args.rules, args.files, rng, scoped=args.scoped)
     git("add", "-A")
     git("commit", "-q", "-m", "generated farm")
     print(f"generated {args.corrections:,} corrections, {args.events:,} events, {args.sessions:,} sessions, "

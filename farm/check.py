@@ -116,6 +116,7 @@ def check_paths(
         report.checked.append(rel)
         report.digests[rel] = hashlib.sha256(text.encode()).hexdigest()
         doc = Doc(text)
+        doc.score_statements(applicable)
         for rule in applicable:
             report.violations.extend(check_text(farm.root, rule, rel, doc))
     return report
@@ -126,6 +127,27 @@ class Doc:
 
     def __init__(self, text: str):
         self.text = text
+        self.preserved: dict[str, float] = {}
+
+    def score_statements(self, rules: list[GraderRule]) -> None:
+        """How well this text keeps each must-preserve statement of `rules`, 0-100, ignoring
+        case, spacing and punctuation; a score under the most lenient threshold is 0."""
+        from rapidfuzz import fuzz
+        from rapidfuzz.utils import default_process
+
+        statements = {s for rule in rules for s in rule.must_preserve}
+        if not statements:
+            return
+        pending: list[tuple[str, str]] = []
+        for statement in statements:
+            needle = default_process(statement)
+            if not needle or needle in self.processed:
+                self.preserved[statement] = 100.0
+            else:
+                pending.append((statement, needle))
+        cutoff = min(rule.preserve_threshold for rule in rules if rule.must_preserve)
+        for statement, needle in pending:
+            self.preserved[statement] = fuzz.partial_ratio(needle, self.processed, score_cutoff=cutoff)
 
     @cached_property
     def processed(self) -> str:
@@ -184,9 +206,8 @@ def check_text(root: Path, rule: GraderRule, rel: str, doc: Doc) -> list[Violati
         for m in list(re.finditer(pattern, text, re.M))[:_MAX_HITS]:
             hit(_line_of(text, m.start()), _say(rule, f"must not match /{pattern}/ (found {m.group()[:60]!r})"))
     for statement in rule.must_preserve:
-        if preserved_score(statement, doc.processed, rule.preserve_threshold) < rule.preserve_threshold:
-            score = preserved_score(statement, doc.processed)  # the real figure, for the message
-            hit(1, _say(rule, f"lost a statement it must keep: {_clip(statement)!r} (best match {score:.0f}, needs {rule.preserve_threshold})"))
+        if doc.preserved[statement] < rule.preserve_threshold:
+            hit(1, _say(rule, f"lost a statement it must keep: {_clip(statement)!r} (similarity under {rule.preserve_threshold})"))
     missing = [h for h in rule.require_heading if " ".join(h.lstrip("# ").split()).casefold() not in doc.headings]
     for heading in missing:
         hit(1, _say(rule, f"has no heading {heading!r}"))
@@ -195,18 +216,6 @@ def check_text(root: Path, rule: GraderRule, rel: str, doc: Doc) -> list[Violati
         if failure:
             hit(1, _say(rule, failure))
     return found
-
-
-def preserved_score(statement: str, processed_text: str, cutoff: float = 0) -> float:
-    """How well a text (already through rapidfuzz's default_process: case, spacing and
-    punctuation ignored) still contains `statement`, 0-100; 0 when below `cutoff`."""
-    from rapidfuzz import fuzz
-    from rapidfuzz.utils import default_process
-
-    needle = default_process(statement)
-    if not needle or needle in processed_text:
-        return 100.0
-    return fuzz.partial_ratio(needle, processed_text, score_cutoff=cutoff)
 
 
 def _run_check(root: Path, command: str, rel: str) -> str | None:
