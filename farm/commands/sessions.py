@@ -46,8 +46,12 @@ def import_(claude_dirs: tuple[Path, ...], codex_dirs: tuple[Path, ...], from_ho
     report = _report(summary, written)
     if as_json:
         echo_json(report)
-    else:
-        _print_report(report)
+        return
+    _print_report(report)
+    if not summary.files:
+        looked = ", ".join(str(path) for path in (*claude_dirs, *codex_dirs)) if explicit else (
+            "CLAUDE_CONFIG_DIR or ~/.config/claude/projects and ~/.claude/projects; $CODEX_HOME or ~/.codex")
+        click.echo(f"No agent logs found (looked in {looked}).", err=True)
 
 
 def _farm_root() -> Path | None:
