@@ -96,10 +96,11 @@ def _timeline(sessions) -> _Timeline:
     )
 
 
-def track(farm: Farm, index) -> list[Tracked]:
+def track(farm: Farm, index, *, with_text: bool = False) -> list[Tracked]:
+    """Every correction's tracker figures; `with_text` also reads each event's excerpt."""
     landed = git.first_added_times(farm.root, farm.config["corrections_dir"])
     events_by_correction: dict[str, list] = {}
-    for event in index.events():
+    for event in index.events(text=with_text):
         events_by_correction.setdefault(event.correction, []).append(event)
     timeline = _timeline(index.sessions())
     minimum = int(farm.config["min_exposure"])

@@ -15,7 +15,7 @@ def reindex(as_json: bool) -> None:
 
     farm = open_farm()
     with farm.index(rebuild=True) as (index, refresh):
-        corrections, events = len(index.corrections()), len(index.events())
+        corrections, events = len(index.corrections()), len(index.events(text=False))
     if as_json:
         echo_json({"corrections": corrections, "events": events, "files": refresh.parsed, "errors": refresh.warnings})
         return

@@ -22,7 +22,7 @@ def status(correction_id: str | None, as_json: bool) -> None:
 
     farm = open_farm()
     with farm.index() as (index, refresh):
-        tracked = track(farm, index)
+        tracked = track(farm, index, with_text=bool(correction_id))
     for warning in refresh.warnings:
         click.echo(f"farm: warning: {safe(warning)}", err=True)
     if correction_id:

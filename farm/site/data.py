@@ -66,7 +66,7 @@ def collect(farm: Farm, *, repo_url: str | None = None) -> SiteData:
     from farm.tracker import track
 
     with farm.index() as (index, refresh):
-        tracked = {t.id: t for t in track(farm, index)}
+        tracked = {t.id: t for t in track(farm, index, with_text=True)}  # pages show each event's excerpt
         rows = index.corrections()
         sessions = index.sessions()
         findings = audit_findings(farm, index, list(tracked.values()))
