@@ -124,6 +124,7 @@ class MetaRow(SQLModel, table=True):
     value: str
 
 
+CorrectionFact = namedtuple("CorrectionFact", "id path title kind status created task_type origin_cost_usd")
 EventFact = namedtuple("EventFact", "path type correction at key session_id cost_usd text")
 SessionFact = namedtuple("SessionFact", "path agent session_id start end task_type commits cost_usd")
 
@@ -150,6 +151,11 @@ class Index:
 
     def correction(self, correction_id: str) -> CorrectionRow | None:
         return self.session.get(CorrectionRow, correction_id)
+
+    def correction_facts(self) -> list[CorrectionFact]:
+        """The tracker's view of every correction (plain named tuples), oldest first."""
+        rows = self._raw(f"SELECT {', '.join(CorrectionFact._fields)} FROM corrections ORDER BY created")
+        return [CorrectionFact(*row[:5], _from_iso(row[5]), *row[6:]) for row in rows]
 
     def events(self, correction_id: str | None = None, *, text: bool = True) -> list[EventFact]:
         """Events, oldest first, as plain named tuples (the tracker reads 100,000s of them);

@@ -191,14 +191,15 @@ class ScanResult:
 def run_scan(farm, paths: list[Path] | None = None, *, commit: bool = True) -> ScanResult:
     """Scan `paths` (default: this repo's imported sessions changed since the last scan)
     and record each new recurrence as an event, committed like a capture."""
-    from farm import git, model
+    from farm import model
+    from farm.tracker import landed_times
     from farm.writer import commit_written, event_file, farm_lock, write_files
 
     state_file = _state_path(farm.root)
     state = _load_state(state_file)
     explicit = paths is not None
     files = paths if explicit else _changed(repo_transcripts(farm.root), state)
-    landed = git.first_added_times(farm.root, farm.config["corrections_dir"])
+    landed = landed_times(farm)
     with farm_lock(farm):
         with farm.index() as (index, _):
             targets = [

@@ -98,7 +98,7 @@ def _timeline(sessions) -> _Timeline:
 
 def track(farm: Farm, index, *, with_text: bool = False) -> list[Tracked]:
     """Every correction's tracker figures; `with_text` also reads each event's excerpt."""
-    landed = git.first_added_times(farm.root, farm.config["corrections_dir"])
+    landed = landed_times(farm)
     events_by_correction: dict[str, list] = {}
     for event in index.events(text=with_text):
         events_by_correction.setdefault(event.correction, []).append(event)
@@ -106,8 +106,34 @@ def track(farm: Farm, index, *, with_text: bool = False) -> list[Tracked]:
     minimum = int(farm.config["min_exposure"])
     return [
         _tracked(row, landed.get(row.path), events_by_correction.get(row.id, []), timeline, minimum)
-        for row in index.corrections()
+        for row in index.correction_facts()
     ]
+
+
+def landed_times(farm: Farm) -> dict[str, datetime]:
+    """When each correction file entered the current branch, from git; kept under FARM_HOME
+    for as long as HEAD stays where it was (a rebase or a new commit recomputes it)."""
+    import json
+
+    from farm.fsutil import atomic_write
+    from farm.paths import repo_state_dir
+
+    folder = farm.config["corrections_dir"]
+    head = git.head_sha(farm.root)
+    cache = repo_state_dir(farm.root) / "landed.json"
+    try:
+        stored = json.loads(cache.read_text())
+        if stored["head"] == head and stored["folder"] == folder:
+            return {path: datetime.fromisoformat(at) for path, at in stored["times"].items()}
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
+    times = git.first_added_times(farm.root, folder)
+    try:
+        atomic_write(cache, json.dumps({"head": head, "folder": folder,
+                                        "times": {p: at.isoformat() for p, at in times.items()}}))
+    except OSError:
+        pass  # a cache that cannot be written only costs time
+    return times
 
 
 def _tracked(row, landed_at: datetime | None, events: list, timeline: _Timeline, min_exposure: int) -> Tracked:
