@@ -61,6 +61,10 @@ VIEW_WEIGHTS = (1.0, 2.0, 1.0)
 # Factor on the score per kind of cue in the report's headline that the
 # correction does not show (see REPORT_CUES).
 CUE_DISCOUNT = 0.6
+# Factor on the score when the correction names a coding agent as the actor and the
+# report names none: such reports are mostly about a tool, an editor or a person doing
+# the same thing (see AGENT_WORDS).
+ACTOR_DISCOUNT = 0.8
 
 # Relative trust in each field of a correction (the strongest is 1).
 FIELD_WEIGHTS = {"title": 2 / 3, "what": 2 / 3, "rule": 1.0, "signature": 1.0}
@@ -137,6 +141,10 @@ REPORT_CUES = {
         r"\b(errors?|exceptions?|crash\w*|fail\w*|panic\w*|traceback|"
         r"http \d{3}|[45]\d\d)\b", re.I),
 }
+# The field's coding agents and the generic words for one: who a correction is about.
+AGENT_WORDS = re.compile(
+    r"\b(agents?|subagents?|ai|llms?|models?|assistants?|claude|copilot|codex|gemini|cursor|"
+    r"chatgpt|gpt|opencode|cline|roo|kiro|goose|qwen|aider|windsurf|devin|amp)\b", re.I)
 _SENTENCE_END = re.compile(r"[.!?](\s|$)")
 
 
@@ -261,6 +269,7 @@ class _Query:
     cover: set[Term]
     cover_mass: float
     cues: frozenset[str]
+    names_agent: bool
 
 
 class Matcher:
@@ -280,6 +289,7 @@ class Matcher:
         self._norms: list[float] = []
         self._masses: list[float] = []
         self._cues = [cues("\n".join([d.title, d.what, d.rule, *d.signature])) for d in self.docs]
+        self._names_agent = [bool(AGENT_WORDS.search(f"{d.title}\n{d.what}")) for d in self.docs]
         self._index: dict[str, list[tuple[int, float, float]]] = defaultdict(list)
         for i, fields in enumerate(self._fields):
             self._add(i, fields)
@@ -319,7 +329,8 @@ class Matcher:
         cos = {t: math.log1p(c) * self.idf(t) for t, c in phrase_terms(toks).items()}
         cover = cover_terms(toks)
         return _Query(set(toks), cos, math.sqrt(sum(w * w for w in cos.values())),
-                      cover, sum(self.idf(t) for t in cover), cues(headline(text)))
+                      cover, sum(self.idf(t) for t in cover), cues(headline(text)),
+                      bool(AGENT_WORDS.search(text)))
 
     def _postings(self, word: str) -> Iterable[tuple[int, float, float]]:
         if word in self._common:
@@ -380,7 +391,8 @@ class Matcher:
         views = (dot / q.cos_norm, covered / q.cover_mass, covered / self._mass(i))
         mean = math.prod(max(v, 0.0) ** w for v, w in zip(views, VIEW_WEIGHTS))
         score = 100.0 * min(mean ** (1.0 / sum(VIEW_WEIGHTS)), 1.0) ** 0.5
-        return score * CUE_DISCOUNT ** len(q.cues - self._cues[i])
+        score *= CUE_DISCOUNT ** len(q.cues - self._cues[i])
+        return score * ACTOR_DISCOUNT if self._names_agent[i] and not q.names_agent else score
 
     def scores(self, query: str, depth: int = RERANK,
                exclude: frozenset[int] = frozenset()) -> list[tuple[float, int]]:

@@ -255,9 +255,22 @@ def test_dev_set_figures():
         top1 += bool(probe["label"] and matches and matches[0].id == probe["label"])
     n_dup = sum(1 for p in probes if p["label"])
     precision, recall = correct / calls, correct / n_dup
-    # Measured at DEFAULT_THRESHOLD: precision 0.889, recall 0.563, top-1 0.859
+    # Measured at DEFAULT_THRESHOLD: precision 0.925, recall 0.521, top-1 0.859
     # (45 calls, 5 false: hard negatives that share a correction's words and
     # even its headline but not its actor or its failure).
-    assert recall >= 0.56
-    assert precision >= 0.88
+    assert recall >= 0.52
+    assert precision >= 0.92
     assert top1 / n_dup >= 0.85
+
+
+def test_a_report_naming_no_agent_needs_more_to_repeat_an_agent_correction():
+    from farm.match import ACTOR_DISCOUNT, Matcher, MatchDoc
+
+    agent = MatchDoc("a", "Agent rewrites CRLF files with LF", "The agent saved CRLF batch files with LF endings.")
+    tool = MatchDoc("t", "Formatter rewrites CRLF files with LF", "The formatter saved CRLF batch files with LF endings.")
+    query = "CRLF batch files were saved with LF endings"
+    with_agent = Matcher([agent]).match(query)[0].score
+    without_agent = Matcher([tool]).match(query)[0].score
+    assert with_agent == pytest.approx(without_agent * ACTOR_DISCOUNT, rel=0.05)
+    named = Matcher([agent]).match("The agent saved CRLF batch files with LF endings")[0]
+    assert named.recurrence
