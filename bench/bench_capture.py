@@ -90,17 +90,24 @@ def temp_farm(prefix: str):
     return tmp, repo, env, farm_bin, git
 
 
+def generated_farm(prefix: str, corrections: int, events: int):
+    """temp_farm() holding `corrections` and `events`, committed; says how long that took."""
+    tmp, repo, env, farm_bin, git = temp_farm(prefix)
+    t0 = time.perf_counter()
+    generate(repo, corrections, events)
+    git("add", "-A")
+    git("commit", "-q", "-m", "generated farm")
+    print(f"generated {corrections:,} corrections and {events:,} events in {time.perf_counter() - t0:.1f} s "
+          f"({os.cpu_count()} cores)")
+    return tmp, repo, env, farm_bin, git
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--corrections", type=int, default=10_000)
     parser.add_argument("--events", type=int, default=100_000)
     args = parser.parse_args()
-    tmp, repo, env, farm_bin, git = temp_farm("farm-bench-")
-    t0 = time.perf_counter()
-    generate(repo, args.corrections, args.events)
-    git("add", "-A")
-    git("commit", "-q", "-m", "generated farm")
-    print(f"generated {args.corrections:,} corrections and {args.events:,} events in {time.perf_counter() - t0:.1f} s")
+    tmp, repo, env, farm_bin, git = generated_farm("farm-bench-", args.corrections, args.events)
 
     print(f"farm --help:             {timed([farm_bin, '--help'], repo, env, 5) * 1000:7.0f} ms")
     print(f"farm capture --help:     {timed([farm_bin, 'capture', '--help'], repo, env, 5) * 1000:7.0f} ms")

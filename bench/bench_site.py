@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -19,7 +18,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from bench_capture import generate, temp_farm  # noqa: E402
+from bench_capture import generated_farm  # noqa: E402
 
 
 def run(farm_bin: str, repo: Path, env: dict, *args: str) -> tuple[float, dict]:
@@ -42,13 +41,7 @@ def main() -> None:
     parser.add_argument("--corrections", type=int, default=1_000)
     parser.add_argument("--events", type=int, default=10_000)
     args = parser.parse_args()
-    tmp, repo, env, farm_bin, git = temp_farm("farm-bench-site-")
-    t0 = time.perf_counter()
-    generate(repo, args.corrections, args.events)
-    git("add", "-A")
-    git("commit", "-q", "-m", "generated farm")
-    print(f"generated {args.corrections:,} corrections and {args.events:,} events in {time.perf_counter() - t0:.1f} s "
-          f"({os.cpu_count()} cores)")
+    tmp, repo, env, farm_bin, git = generated_farm("farm-bench-site-", args.corrections, args.events)
 
     show("cold (no index, no site yet)", *run(farm_bin, repo, env, "site", "build", "--json"))
     shutil.rmtree(repo / "site")

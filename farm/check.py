@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
+from farm.artifacts.grader import GRADER_DIR
 from farm.model import read_text
 from farm.project import Farm
 
-GRADER_DIR = "graders"
 _MAX_FILE = 5_000_000
 _MAX_HITS = 20
 

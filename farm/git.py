@@ -166,16 +166,6 @@ def log_commits(root: Path, since: datetime | None = None, until: datetime | Non
     return commits
 
 
-def first_added(root: Path, path: str) -> datetime | None:
-    """When `path` first entered the current branch's history (None if never committed)."""
-    repo = _repo(root)
-    if not repo.head.is_valid():
-        return None
-    out = repo.git.log("--diff-filter=A", "--format=%ct", "--reverse", "--", path)
-    first = out.split()[:1]
-    return datetime.fromtimestamp(int(first[0]), tz=timezone.utc) if first else None
-
-
 def ls_files(root: Path) -> list[str]:
     """Tracked files, relative to root."""
     out = _repo(root).git.ls_files("-z")

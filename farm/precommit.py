@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+import shlex
 import sys
 from pathlib import Path
 
@@ -80,7 +81,7 @@ def _add_to_config(config: Path) -> bool:
 
 def _install_git_hook(root: Path) -> tuple[Path, bool]:
     hook = git.git_dir(root) / "hooks" / "pre-commit"
-    content = GIT_HOOK.format(python=_quote(sys.executable))
+    content = GIT_HOOK.format(python=shlex.quote(sys.executable))
     if hook.exists():
         current = hook.read_text(encoding="utf-8", errors="replace")
         if current == content:
@@ -93,8 +94,3 @@ def _install_git_hook(root: Path) -> tuple[Path, bool]:
     os.chmod(hook, 0o755)
     return hook, True
 
-
-def _quote(path: str) -> str:
-    import shlex
-
-    return shlex.quote(path)

@@ -8,6 +8,7 @@ merges its entry into what is there and removes only its own entry.
 from __future__ import annotations
 
 import json
+import shlex
 import sys
 from pathlib import Path
 from typing import IO
@@ -67,15 +68,10 @@ def claude_settings_path(user: bool) -> Path:
 
 def hook_command() -> str:
     """The command the hook runs: this farm's own interpreter, so no PATH is needed."""
-    farm = f"{_quote(sys.executable)} -m farm"
+    farm = f"{shlex.quote(sys.executable)} -m farm"
     # `|| true`: even a missing farm must not show up as a failed hook in the session.
     return f"{farm} {HOOK_MARK} || true"
 
-
-def _quote(path: str) -> str:
-    import shlex
-
-    return shlex.quote(path)
 
 
 def install_claude(user: bool) -> tuple[Path, bool]:
