@@ -25,11 +25,13 @@ def active_docs(rows) -> list:
 
 def load_matcher(root: Path, rows, threshold: float | None):
     """A Matcher over the active corrections among `rows` (index rows)."""
-    from farm import match
+    docs = active_docs(rows)
+    return _matcher(root, docs, _key(docs, threshold), threshold)
+
+
+def _matcher(root: Path, docs: list, key: str, threshold: float | None):
     from farm.match import Matcher
 
-    docs = active_docs(rows)
-    key = _key(docs, threshold, Path(match.__file__))
     path = repo_state_dir(root) / "matcher.pickle"
     try:
         stored_key, matcher = pickle.loads(path.read_bytes())  # noqa: S301 - our own file under FARM_HOME
@@ -45,8 +47,11 @@ def load_matcher(root: Path, rows, threshold: float | None):
     return matcher
 
 
-def _key(docs, threshold, source: Path) -> str:
-    digest = hashlib.sha256(source.read_bytes())
+def _key(docs, threshold) -> str:
+    """A hash of everything a matcher is built from: the docs, the threshold, match.py itself."""
+    from farm import match
+
+    digest = hashlib.sha256(Path(match.__file__).read_bytes())
     digest.update(repr(threshold).encode())
     for d in docs:
         digest.update("\0".join([d.id, d.title, d.what, d.rule, *d.signature]).encode())
@@ -63,11 +68,10 @@ def look_alikes(root: Path, rows, threshold: float | None, recent: int) -> list[
     docs = active_docs(rows)
     if len(docs) < 2:
         return []
-    from farm import match
-
     created = {r.id: r.created for r in rows}
     newest = sorted(docs, key=lambda d: created[d.id], reverse=True)[:recent]
-    key = _key(docs, threshold, Path(match.__file__)) + f":{recent}"
+    matcher_key = _key(docs, threshold)
+    key = f"{matcher_key}:{recent}"
     path = repo_state_dir(root) / "look-alikes.json"
     try:
         cached = json.loads(path.read_text())
@@ -75,7 +79,7 @@ def look_alikes(root: Path, rows, threshold: float | None, recent: int) -> list[
             return [tuple(pair) for pair in cached["pairs"]]
     except (OSError, ValueError, AttributeError):
         pass
-    matcher = load_matcher(root, rows, threshold)
+    matcher = _matcher(root, docs, matcher_key, threshold)
     pairs, seen = [], set()
     for doc in newest:
         best = matcher.match_excluding(f"{doc.title}\n{doc.what}", doc.id, limit=1)
