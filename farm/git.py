@@ -65,6 +65,20 @@ def git_dir(root: Path) -> Path:
     return Path(_repo(root).git_dir)
 
 
+def hooks_dir(root: Path) -> tuple[Path, bool]:
+    """The folder git runs hooks from, and whether `core.hooksPath` chose it.
+
+    A relative core.hooksPath is relative to the top of the work tree, as git reads it;
+    without one, hooks live in the common git dir (shared by every worktree).
+    """
+    repo = _repo(root)
+    configured = repo.git.config("--path", "--get", "core.hooksPath", with_exceptions=False).strip()
+    if configured:
+        path = Path(configured).expanduser()
+        return (path if path.is_absolute() else Path(repo.working_tree_dir) / path), True
+    return Path(repo.common_dir) / "hooks", False
+
+
 def repo_state(root: Path) -> RepoState:
     repo = _repo(root)
     gdir = Path(repo.git_dir)

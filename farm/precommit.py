@@ -2,7 +2,8 @@
 
 With pre-commit in use (a `.pre-commit-config.yaml`), farm appends a local hook to its
 `repos:` list as text, so the user's comments and layout stay as they are; otherwise it
-writes a plain `.git/hooks/pre-commit`, and never replaces one that is not farm's.
+writes a plain `pre-commit` hook in the folder git runs hooks from (`core.hooksPath` when
+set, as husky and lefthook do; else `.git/hooks`), and never replaces one that is not farm's.
 """
 
 from __future__ import annotations
@@ -34,23 +35,33 @@ GIT_HOOK = """\
 # farm-check: run farm's grader rules on the staged files (`farm hooks install pre-commit`)
 exec {python} -m farm check --staged
 """
+# In a core.hooksPath folder, which teams commit: no path of this machine in it.
+SHARED_GIT_HOOK = """\
+#!/bin/sh
+# farm-check: run farm's grader rules on the staged files (`farm hooks install pre-commit`)
+if ! command -v "${FARM_BIN:-farm}" >/dev/null 2>&1; then
+  echo "farm-check: farm is not on PATH here; grader rules not run" >&2
+  exit 0
+fi
+exec "${FARM_BIN:-farm}" check --staged
+"""
 
 
 def install(root: Path) -> tuple[Path, bool]:
-    config = root / CONFIG
+    config = Path(os.path.realpath(root / CONFIG))  # a symlinked config stays a symlink
     if config.exists():
         return config, _add_to_config(config)
     return _install_git_hook(root)
 
 
 def uninstall(root: Path) -> tuple[Path, bool]:
-    config = root / CONFIG
+    config = Path(os.path.realpath(root / CONFIG))
     if config.exists() and MARK in config.read_text(encoding="utf-8"):
         text = config.read_text(encoding="utf-8")
         pattern = re.compile(r"^([ \t]*)- repo: local  # farm: grader rules on staged files\n(?:\1 .*\n?)*", re.M)
         atomic_write(config, pattern.sub("", text, count=1))
         return config, True
-    hook = git.git_dir(root) / "hooks" / "pre-commit"
+    hook = hook_path(root)
     if hook.exists() and MARK in hook.read_text(encoding="utf-8", errors="replace"):
         hook.unlink()
         return hook, True
@@ -79,9 +90,16 @@ def _add_to_config(config: Path) -> bool:
     return True
 
 
+def hook_path(root: Path) -> Path:
+    """Where git looks for the pre-commit hook; a symlinked hook is written through."""
+    folder, _configured = git.hooks_dir(root)
+    return Path(os.path.realpath(folder / "pre-commit"))
+
+
 def _install_git_hook(root: Path) -> tuple[Path, bool]:
-    hook = git.git_dir(root) / "hooks" / "pre-commit"
-    content = GIT_HOOK.format(python=shlex.quote(sys.executable))
+    hook = hook_path(root)
+    shared = git.hooks_dir(root)[1]
+    content = SHARED_GIT_HOOK if shared else GIT_HOOK.format(python=shlex.quote(sys.executable))
     if hook.exists():
         current = hook.read_text(encoding="utf-8", errors="replace")
         if current == content:

@@ -1,0 +1,92 @@
+"""What every hook needs, cheaply: the farm that holds a directory, its config, a log.
+
+The repo root is found by walking up for `.git` (no git process, no gitpython): the hook
+runs before every prompt and tool call, and must answer in milliseconds.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+
+@dataclass(frozen=True)
+class HookFarm:
+    root: Path
+    config: dict[str, Any]
+
+    @property
+    def corrections_dir(self) -> Path:
+        return self.root / self.config["corrections_dir"]
+
+
+def find_farm(cwd: str | os.PathLike | None) -> HookFarm | None:
+    """The farm whose work tree holds `cwd`, or None (not a repo, or not a farm)."""
+    from farm.config import load_config
+
+    start = Path(cwd or os.getcwd())
+    for folder in (start, *start.parents):
+        if (folder / ".git").exists():
+            config = load_config(folder)
+            if not isinstance(config.get("corrections_dir"), str):
+                return None
+            farm = HookFarm(folder, config)
+            return farm if farm.corrections_dir.is_dir() else None
+    return None
+
+
+def branch_of(root: Path) -> str | None:
+    """The checked-out branch, read from HEAD (a worktree's `.git` file points at its HEAD)."""
+    dot_git = root / ".git"
+    try:
+        if dot_git.is_file():
+            pointer = dot_git.read_text(encoding="utf-8").strip().removeprefix("gitdir:").strip()
+            dot_git = (root / pointer).resolve()
+        head = (dot_git / "HEAD").read_text(encoding="utf-8").strip()
+    except OSError:
+        return None
+    found = re.match(r"ref: refs/heads/(.+)", head)
+    return found.group(1) if found else None
+
+
+def state_dir(*parts: str) -> Path:
+    from farm.paths import farm_home
+
+    path = farm_home().joinpath(*parts)
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def safe_name(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]", "_", text)[:120] or "_"
+
+
+def read_json(path: Path, default: Any) -> Any:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return default
+
+
+def write_json(path: Path, data: Any) -> None:
+    """Our own state under FARM_HOME: whole or not at all, without an fsync per hook."""
+    from farm.fsutil import atomic_write
+
+    atomic_write(path, json.dumps(data, separators=(",", ":")), fsync=False)
+
+
+def log(line: str) -> None:
+    """One line in FARM_HOME/hook.log: the only trace a hook leaves of its own failures."""
+    try:
+        from datetime import datetime, timezone
+
+        from farm.paths import farm_home
+
+        with open(farm_home() / "hook.log", "a", encoding="utf-8") as fh:
+            fh.write(f"{datetime.now(timezone.utc).isoformat(timespec='seconds')} {line}\n")
+    except OSError:
+        pass  # nowhere to log: the hook still answers (silently)
