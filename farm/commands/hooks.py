@@ -93,7 +93,7 @@ def run(agent: str) -> None:
     """
     from farm.hooks.fast import run_hook
 
-    run_hook(agent, sys.stdin, click.get_text_stream("stdout"))
+    run_hook(agent, sys.stdin, sys.stdout)
 
 
 # --- Claude Code settings ------------------------------------------------------------------

@@ -20,4 +20,4 @@ def statusline(color: bool) -> None:
     """
     from farm.hooks.fast import run_statusline
 
-    run_statusline(sys.stdin, click.get_text_stream("stdout"), color=color)
+    run_statusline(sys.stdin, sys.stdout, color=color)

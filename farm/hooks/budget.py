@@ -11,7 +11,6 @@ the store; `farm budget` and the SessionEnd hook (after its import) recompute it
 
 from __future__ import annotations
 
-import statistics
 import time
 from dataclasses import asdict, dataclass, field
 
@@ -111,6 +110,8 @@ def compute_budgets(prices: dict | None = None) -> Budgets:
 
 
 def _p50_p90(values: list[float]) -> tuple[float | None, float | None]:
+    import statistics
+
     if not values:
         return None, None
     if len(values) == 1:

@@ -121,7 +121,7 @@ def user_prompt_submit(agent: str, farm: HookFarm, event: dict) -> dict | None:
 
 
 def pre_tool_use(agent: str, farm: HookFarm, event: dict) -> dict | None:
-    from farm.artifacts.guard import first_hit
+    from farm.hooks.guards import first_hit
     from farm.hooks.rules import load_rulebook
 
     book = load_rulebook(farm)

@@ -42,6 +42,7 @@ def run_hook(agent: str, stdin: IO[str], stdout: IO[str]) -> int:
         return 0
     if out:
         stdout.write(json.dumps(out, ensure_ascii=False) + "\n")
+        stdout.flush()
     return 0
 
 
@@ -59,6 +60,7 @@ def run_statusline(stdin: IO[str], stdout: IO[str], color: bool = False) -> int:
             _log_failure("statusline", exc)
         text = ""
     stdout.write(text + "\n")
+    stdout.flush()
     return 0
 
 

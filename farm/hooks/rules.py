@@ -18,7 +18,7 @@ from farm.hooks.runtime import HookFarm
 
 BOOK = "hook-rules.pickle"
 MATCHER = "hook-matcher.pickle"  # apart: unpickling it loads the stemmer, which PreToolUse never needs
-BOOK_VERSION = 1
+BOOK_VERSION = 2
 MATCH_SOURCE = Path(__file__).resolve().parents[1] / "match.py"
 
 
@@ -41,7 +41,7 @@ class Served:
 class RuleBook:
     key: tuple
     rules: dict[str, Rule] = field(default_factory=dict)
-    guards: list = field(default_factory=list)  # farm.artifacts.guard.Guard
+    guards: list = field(default_factory=list)  # farm.hooks.guards.Guard
     warnings: list[str] = field(default_factory=list)
 
 
@@ -116,7 +116,7 @@ def _file_stamp(path: Path) -> tuple:
 
 
 def _build(hook_farm: HookFarm, key: tuple) -> tuple[RuleBook, Any]:
-    from farm.artifacts.guard import load_guards
+    from farm.hooks.guards import load_guards
     from farm.matchcache import load_matcher as load_farm_matcher
     from farm.project import open_farm
 
