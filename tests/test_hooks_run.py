@@ -339,3 +339,32 @@ def test_codex_gets_the_same_guard(rules_farm):
                  tool_input={"command": "git push --force origin main"})
     out = _out(run_hook(call, rules_farm, agent="codex"))
     assert out["hookSpecificOutput"]["permissionDecision"] == "deny"
+
+
+# --- a guard is a real artifact: seeded and on the site ------------------------------------
+
+
+def test_a_guard_is_seeded_with_its_rule_file_and_guards_the_target(rules_farm, tmp_path):
+    guard = _ids(rules_farm)["agent-force-pushed-over-main"]
+    target = tmp_path / "target"
+    target.mkdir()
+    git(target, "init", "-q", "-b", "main")
+    (target / "README.md").write_text("# target\n")
+    git(target, "add", "-A")
+    git(target, "commit", "-q", "-m", "target")
+    result = run_farm("seed", str(target))
+    assert result.code == 0, result.err
+    assert (target / "corrections" / "guards" / f"{guard}.yml").read_text() == \
+        (rules_farm / "corrections" / "guards" / f"{guard}.yml").read_text()
+    out = _out(run_hook(bash(target, "git push --force origin main"), target))
+    assert out["hookSpecificOutput"]["permissionDecision"] == "deny"
+
+
+def test_a_guard_shows_on_the_site_with_its_rule_file(rules_farm):
+    guard = _ids(rules_farm)["agent-force-pushed-over-main"]
+    result = run_farm("site", "build", "--json")
+    assert result.code == 0, result.err
+    page = (rules_farm / "site" / "corrections" / f"{guard}.html").read_text(encoding="utf-8")
+    assert f"corrections/guards/{guard}.yml" in page and "git\\s+push" in page
+    kinds = (rules_farm / "site" / "kinds.html").read_text(encoding="utf-8")
+    assert "the PreToolUse hook enforces" in kinds
