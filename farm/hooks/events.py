@@ -71,12 +71,18 @@ def _branch_words(branch: str | None) -> str:
 
 
 def _recent_subjects(root: Path, count: int = 5) -> list[str]:
-    from farm import git
+    """The subjects of the last commits made here, from HEAD's reflog (a file read, not a git
+    process: SessionStart must be quick too). No reflog: none, the branch name serves alone."""
+    from farm.hooks.runtime import git_dir_of
 
+    gdir = git_dir_of(root)
     try:
-        return [c.message.splitlines()[0] for c in git.log_commits(root)[:count] if c.message.strip()]
-    except Exception:  # unborn branch, odd repo: serve from the branch name alone
+        lines = (gdir / "logs" / "HEAD").read_text(encoding="utf-8", errors="replace").splitlines()[-50:] if gdir else []
+    except OSError:
         return []
+    subjects = [line.split("\t", 1)[1].split(": ", 1)[1] for line in reversed(lines)
+                if "\t" in line and line.split("\t", 1)[1].startswith(("commit:", "commit (", "commit (amend):"))]
+    return [s for s in subjects if not s.startswith("farm:")][:count]  # farm's own commits say nothing of the work
 
 
 def _serve(live, farm: HookFarm, event_name: str, query: str, heading: str) -> str:

@@ -39,7 +39,7 @@ class Served:
 
 @dataclass
 class RuleBook:
-    key: tuple
+    key: str
     rules: dict[str, Rule] = field(default_factory=dict)
     guards: list = field(default_factory=list)  # farm.hooks.guards.Guard
     warnings: list[str] = field(default_factory=list)
@@ -64,7 +64,7 @@ def load_matcher(farm: HookFarm, book: RuleBook):
     return _build(farm, _key(farm))[1]
 
 
-def _cached(farm: HookFarm, name: str, key: tuple):
+def _cached(farm: HookFarm, name: str, key: str):
     from farm.paths import repo_state_dir
 
     try:
@@ -74,7 +74,7 @@ def _cached(farm: HookFarm, name: str, key: tuple):
     return value if stored_key == key else None
 
 
-def _store(farm: HookFarm, name: str, key: tuple, value) -> None:
+def _store(farm: HookFarm, name: str, key: str, value) -> None:
     from farm.fsutil import atomic_write
     from farm.paths import repo_state_dir
 
@@ -85,14 +85,16 @@ def _store(farm: HookFarm, name: str, key: tuple, value) -> None:
         pass  # a cache that cannot be written only costs time
 
 
-def _key(farm: HookFarm) -> tuple:
+def _key(farm: HookFarm) -> str:
+    import hashlib
+
     stamps: list[tuple] = [BOOK_VERSION, repr(farm.config.get("match_threshold"))]
     for folder in (farm.corrections_dir, farm.corrections_dir / "guards"):
         stamps.append(_folder_stamp(folder))
     for name in ("farm.toml", "pyproject.toml"):
         stamps.append(_file_stamp(farm.root / name))
     stamps.append(_file_stamp(MATCH_SOURCE))
-    return tuple(stamps)
+    return hashlib.sha256(repr(stamps).encode()).hexdigest()
 
 
 def _folder_stamp(folder: Path) -> tuple:
@@ -115,7 +117,7 @@ def _file_stamp(path: Path) -> tuple:
     return (st.st_size, st.st_mtime_ns)
 
 
-def _build(hook_farm: HookFarm, key: tuple) -> tuple[RuleBook, Any]:
+def _build(hook_farm: HookFarm, key: str) -> tuple[RuleBook, Any]:
     from farm.hooks.guards import load_guards
     from farm.matchcache import load_matcher as load_farm_matcher
     from farm.project import open_farm
@@ -127,6 +129,9 @@ def _build(hook_farm: HookFarm, key: tuple) -> tuple[RuleBook, Any]:
     book = RuleBook(key=key, warnings=list(refresh.warnings))
     book.rules = {r.id: Rule(r.id, r.title, " ".join(r.rule.split()), r.kind, r.task_type) for r in active}
     matcher = load_farm_matcher(farm.root, rows, farm.config.get("match_threshold")) if active else None
+    if matcher is not None:
+        for i in range(len(matcher.docs)):
+            matcher._mass(i)  # noqa: SLF001 - fill its lazy cache once, not in every hook process
     book.guards, warnings = load_guards(farm.corrections_dir, skip={r.id for r in rows if r.status != "active"})
     book.warnings += warnings
     _store(farm, MATCHER, key, matcher)

@@ -39,14 +39,23 @@ def find_farm(cwd: str | os.PathLike | None) -> HookFarm | None:
     return None
 
 
-def branch_of(root: Path) -> str | None:
-    """The checked-out branch, read from HEAD (a worktree's `.git` file points at its HEAD)."""
+def git_dir_of(root: Path) -> Path | None:
+    """The work tree's git dir (a worktree's `.git` is a file that points at it)."""
     dot_git = root / ".git"
     try:
         if dot_git.is_file():
             pointer = dot_git.read_text(encoding="utf-8").strip().removeprefix("gitdir:").strip()
-            dot_git = (root / pointer).resolve()
-        head = (dot_git / "HEAD").read_text(encoding="utf-8").strip()
+            return (root / pointer).resolve()
+    except OSError:
+        return None
+    return dot_git
+
+
+def branch_of(root: Path) -> str | None:
+    """The checked-out branch, read from HEAD."""
+    gdir = git_dir_of(root)
+    try:
+        head = (gdir / "HEAD").read_text(encoding="utf-8").strip() if gdir else ""
     except OSError:
         return None
     found = re.match(r"ref: refs/heads/(.+)", head)
