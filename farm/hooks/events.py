@@ -15,7 +15,6 @@ SessionEnd         import the session (summary with the rules served), refresh t
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 
 from farm.hooks.runtime import HookFarm, find_farm
@@ -149,6 +148,8 @@ def pre_tool_use(agent: str, farm: HookFarm, event: dict) -> dict | None:
 
 
 def _record_catch(farm: HookFarm, event: dict, hit) -> None:
+    import hashlib
+
     from farm.hooks.pending import fold_in_background, queue_catch
     from farm.redact import redact
 

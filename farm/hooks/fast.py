@@ -7,7 +7,10 @@ goes to farm.cli.
 from __future__ import annotations
 
 import sys
-from typing import IO
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from typing import IO
 
 AGENTS = ("claude", "codex")
 

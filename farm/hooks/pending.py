@@ -19,9 +19,9 @@ from farm.hooks.runtime import read_json, safe_name, state_dir, write_json
 
 
 def queue_dir(root: Path) -> Path:
-    from farm.paths import repo_state_dir
+    from farm.hooks.runtime import repo_dir
 
-    path = repo_state_dir(root) / "pending-catches"
+    path = repo_dir(root) / "pending-catches"
     path.mkdir(parents=True, exist_ok=True)
     return path
 

@@ -65,10 +65,10 @@ def load_matcher(farm: HookFarm, book: RuleBook):
 
 
 def _cached(farm: HookFarm, name: str, key: str):
-    from farm.paths import repo_state_dir
+    from farm.hooks.runtime import repo_dir
 
     try:
-        stored_key, value = pickle.loads((repo_state_dir(farm.root) / name).read_bytes())  # noqa: S301 - ours
+        stored_key, value = pickle.loads((repo_dir(farm.root) / name).read_bytes())  # noqa: S301 - ours
     except Exception:  # missing, stale or unreadable: build afresh
         return None
     return value if stored_key == key else None
@@ -86,15 +86,13 @@ def _store(farm: HookFarm, name: str, key: str, value) -> None:
 
 
 def _key(farm: HookFarm) -> str:
-    import hashlib
-
     stamps: list[tuple] = [BOOK_VERSION, repr(farm.config.get("match_threshold"))]
     for folder in (farm.corrections_dir, farm.corrections_dir / "guards"):
         stamps.append(_folder_stamp(folder))
     for name in ("farm.toml", "pyproject.toml"):
         stamps.append(_file_stamp(farm.root / name))
     stamps.append(_file_stamp(MATCH_SOURCE))
-    return hashlib.sha256(repr(stamps).encode()).hexdigest()
+    return repr(stamps)  # compared whole: exact, and no hashlib to load
 
 
 def _folder_stamp(folder: Path) -> tuple:

@@ -82,10 +82,30 @@ def read_json(path: Path, default: Any) -> Any:
 
 
 def write_json(path: Path, data: Any) -> None:
-    """Our own state under FARM_HOME: whole or not at all, without an fsync per hook."""
-    from farm.fsutil import atomic_write
+    """Our own state under FARM_HOME: whole or not at all (temp file + rename), without an
+    fsync and without the tempfile module (its import is a good part of a hook's time)."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        tmp.write_text(json.dumps(data, separators=(",", ":")), encoding="utf-8")
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
 
-    atomic_write(path, json.dumps(data, separators=(",", ":")), fsync=False)
+
+def repo_dir(root: Path) -> Path:
+    """farm.paths.repo_state_dir(root), remembered in FARM_HOME/repo-dirs.json so a hook
+    does not load hashlib (and OpenSSL) to find it again."""
+    known_path = state_dir() / "repo-dirs.json"
+    known = read_json(known_path, {})
+    folder = known.get(str(root)) if isinstance(known, dict) else None
+    if isinstance(folder, str) and os.path.isdir(folder):
+        return Path(folder)
+    from farm.paths import repo_state_dir
+
+    path = repo_state_dir(root)
+    write_json(known_path, {**(known if isinstance(known, dict) else {}), str(root): str(path)})
+    return path
 
 
 def log(line: str) -> None:
