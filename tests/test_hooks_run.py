@@ -368,3 +368,27 @@ def test_a_guard_shows_on_the_site_with_its_rule_file(rules_farm):
     assert f"corrections/guards/{guard}.yml" in page and "git\\s+push" in page
     kinds = (rules_farm / "site" / "kinds.html").read_text(encoding="utf-8")
     assert "the PreToolUse hook enforces" in kinds
+
+
+def test_codex_session_end_imports_in_the_background(rules_farm, tmp_path):
+    import shutil
+
+    source = Path(__file__).parent / "data" / "logs" / "codex" / "sessions" / "2025" / "06" / "01"
+    rollout = tmp_path / "codex" / "rollout-2025-06-01T12-00-00-019a0000-0000-7000-8000-0000000000c1.jsonl"
+    rollout.parent.mkdir()
+    shutil.copy(source / rollout.name, rollout)
+    end = event("SessionEnd", rules_farm, session_id="019a0000-0000-7000-8000-0000000000c1", transcript=rollout,
+                reason="exit")
+    assert _out(run_hook(end, rules_farm, agent="codex")) is None  # returns at once; the import runs detached
+    listed = _wait_for(lambda: run_farm("sessions", "list", "--json").json()["sessions"])
+    assert [s["agent"] for s in listed] == ["codex"]
+
+
+def test_a_secret_in_a_guarded_command_never_reaches_the_repo(rules_farm):
+    token = "ghp_" + "A1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q7r8"
+    call = bash(rules_farm, f"git push --force https://x:{token}@github.com/me/repo main")
+    assert _out(run_hook(call, rules_farm))["hookSpecificOutput"]["permissionDecision"] == "deny"
+    catches = _wait_for(lambda: list((rules_farm / "corrections" / "log").rglob("*-catch-*.json")))
+    _wait_for(lambda: not list(_pending(rules_farm)))
+    text = catches[0].read_text()
+    assert token not in text and "git push --force" in text

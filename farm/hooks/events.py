@@ -151,13 +151,12 @@ def _record_catch(farm: HookFarm, event: dict, hit) -> None:
     import hashlib
 
     from farm.hooks.pending import fold_in_background, queue_catch
-    from farm.redact import redact
 
     session_id = _text(event.get("session_id")) or None
     call = _text(event.get("tool_use_id")) or f"{session_id}\0{hit.subject}"
     key = hashlib.sha256(f"{hit.guard.correction}\0{call}".encode()).hexdigest()[:24]
-    data = {"guard": hit.guard.decision, "tool": hit.tool, "pattern": hit.pattern,
-            "subject": redact(hit.subject)[:300]}
+    # The subject is redacted when the catch is folded into the repo, off the agent's path.
+    data = {"guard": hit.guard.decision, "tool": hit.tool, "pattern": hit.pattern, "subject": hit.subject[:2000]}
     queue_catch(farm.root, hit.guard.correction, key, session_id, data)
     fold_in_background(farm.root)
 

@@ -47,6 +47,7 @@ def fold(root: Path) -> list[str]:
 
     from farm.model import Event
     from farm.project import open_farm
+    from farm.redact import redact
     from farm.writer import commit_written, event_file, farm_lock, write_files
 
     queued = sorted(queue_dir(root).glob("*.json"))
@@ -62,9 +63,12 @@ def fold(root: Path) -> list[str]:
             if not isinstance(item, dict) or item.get("key") in known:
                 continue
             known.add(item["key"])
+            data = dict(item.get("data") or {})
+            if isinstance(data.get("subject"), str):
+                data["subject"] = redact(data["subject"])[:300]  # no secret from a command reaches the repo
             at = datetime.fromtimestamp(float(item["at"]), tz=timezone.utc).replace(microsecond=0)
             planned.append(event_file(farm, Event(type="catch", correction=item["correction"], at=at, key=item["key"],
-                                                  session_id=item.get("session_id"), data=item.get("data") or {})))
+                                                  session_id=item.get("session_id"), data=data)))
         if planned:
             commit_written(farm, write_files(farm, planned), "farm: guard catches", commit=False)
         for path in queued:
