@@ -152,7 +152,20 @@ def path_states(root: Path, paths: list[str]) -> dict[str, PathState]:
             if code[0] == "R":
                 states[source] = PathState(code, renamed_to=path)
         states[path] = PathState(code)
+    if any(state.code[0] == "D" for state in states.values()):
+        _staged_renames(root, states)
     return states
+
+
+def _staged_renames(root: Path, states: dict[str, PathState]) -> None:
+    """A staged deletion may be half of a staged rename whose new path lies outside the paths
+    asked about; `git diff --cached -M` pairs them (rare, so its cost is paid only then)."""
+    out = _repo(root).git.diff("--cached", "-M", "-z", "--name-status", "--diff-filter=R")
+    parts = out.split("\0")
+    for i in range(0, len(parts) - 2, 3):
+        source, dest = parts[i + 1], parts[i + 2]
+        if source in states and states[source].code[0] == "D":
+            states[source] = PathState(states[source].code, renamed_to=dest)
 
 
 def dirty_paths(root: Path, paths: list[str]) -> set[str]:

@@ -34,7 +34,7 @@ from pathlib import Path
 from farm import git, model
 from farm.artifacts import Planned
 from farm.errors import FarmError, GitStateError, InvalidInput
-from farm.fsutil import atomic_write, inside
+from farm.fsutil import atomic_write, inside, require_regular
 from farm.project import Farm
 
 JOURNAL = "farm-journal.json"
@@ -136,7 +136,7 @@ class Change:
             raise RuntimeError("a change cannot grow after it was applied")
         path = inside(self.farm.root, rel)
         git_rel = path.relative_to(self.farm.root.resolve()).as_posix()
-        _require_regular(path, rel)
+        require_regular(path, rel)
         self._targets[git_rel] = _Target(rel, path, git_rel, data)
 
     # -- applying ------------------------------------------------------------------
@@ -244,19 +244,6 @@ class Change:
         if self._journal_open:
             _journal_path(self.farm).unlink(missing_ok=True)
             self._journal_open = False
-
-
-def _require_regular(path: Path, rel: str) -> None:
-    try:
-        mode = os.stat(path).st_mode
-    except FileNotFoundError:
-        return
-    except OSError as exc:
-        raise InvalidInput(f"{rel}: {exc.strerror}") from None
-    if stat.S_ISDIR(mode):
-        raise InvalidInput(f"{rel} is a folder where farm expects a file; nothing was written")
-    if not stat.S_ISREG(mode):
-        raise InvalidInput(f"{rel} is not a regular file (a pipe or a device?); nothing was written")
 
 
 def _leave_alone(t: _Target, state: git.PathState | None) -> str | None:
