@@ -281,20 +281,29 @@ def _next_index(repo, gdir: Path, tmp: Path, paths: list[str], private: dict, wi
     return copy
 
 
+def _config_value(repo, section: str, option: str) -> str | None:
+    """A setting as git reads it (system, global, repo and worktree files), without a git process."""
+    try:
+        value = repo.config_reader().get_value(section, option, default=None)
+    except Exception:  # an unreadable config: let git itself decide later
+        return None
+    return None if value is None else str(value)
+
+
 def _config_bool(repo, key: str) -> bool:
-    status, out, _ = repo.git.execute(["git", "config", "--type=bool", "--get", key],
-                                      with_extended_output=True, with_exceptions=False)
-    return status == 0 and out.strip() == "true"
+    section, option = key.split(".", 1)
+    return (_config_value(repo, section, option) or "").strip().lower() in ("true", "yes", "on", "1")
 
 
 def _hook(repo, name: str) -> Path | None:
     """The repo's `name` hook when there is one that git would run (core.hooksPath honoured)."""
-    status, out, _ = repo.git.execute(["git", "rev-parse", "--git-path", f"hooks/{name}"],
-                                      with_extended_output=True, with_exceptions=False)
-    if status != 0:
-        return None
-    path = Path(out.strip())
-    path = path if path.is_absolute() else Path(repo.working_tree_dir) / path
+    configured = _config_value(repo, "core", "hooksPath")
+    if configured:
+        folder = Path(os.path.expanduser(configured))
+        folder = folder if folder.is_absolute() else Path(repo.working_tree_dir) / folder
+    else:
+        folder = Path(repo.common_dir) / "hooks"
+    path = folder / name
     return path if path.is_file() and os.access(path, os.X_OK) else None
 
 
