@@ -138,7 +138,6 @@ def install_claude(user: bool, commit: bool = True) -> Installed:
 def _install_in_repo(local: str | None, commit: bool) -> Installed:
     from farm.artifacts import Planned
     from farm.project import open_farm
-    from farm.writer import Written, commit_written, farm_lock, write_files
 
     farm = open_farm()
     shared_path, local_path = _repo_file(farm.root, SETTINGS), _repo_file(farm.root, LOCAL_SETTINGS)
@@ -150,12 +149,24 @@ def _install_in_repo(local: str | None, commit: bool) -> Installed:
         planned.append(Planned(LOCAL_SETTINGS, _dump(local_settings)))
     if not planned:
         return Installed(shared_path, False, local, local_path if local else None)
+    note = _write(farm, planned, "farm: wire the Claude Code hooks", commit)
+    return Installed(shared_path, True, local, local_path if local else None, note)
+
+
+def _write(farm, planned: list, message: str, commit: bool = True) -> str | None:
+    """Write the settings through farm's writer: the shared file committed (when asked), the
+    machine-local one written in a change of its own and never committed."""
+    from farm.writer import commit_written, farm_lock, write_files
+
+    shared = [p for p in planned if p.path != LOCAL_SETTINGS]
+    local = [p for p in planned if p.path == LOCAL_SETTINGS]
+    note = None
     with farm_lock(farm):
-        written = write_files(farm, planned)
-        shared = [p for p in written.files if p == SETTINGS]
-        done = commit_written(farm, Written(shared, not_committed=[p for p in written.not_committed if p in shared]),
-                              "farm: wire the Claude Code hooks", commit=commit)
-    return Installed(shared_path, True, local, local_path if local else None, done.note)
+        if shared:
+            note = commit_written(farm, write_files(farm, shared), message, commit=commit).note
+        if local:
+            commit_written(farm, write_files(farm, local), message, commit=False)
+    return note
 
 
 def uninstall_claude(user: bool) -> tuple[Path, bool]:
@@ -170,7 +181,6 @@ def uninstall_claude(user: bool) -> tuple[Path, bool]:
         return path, changed
     from farm.artifacts import Planned
     from farm.project import open_farm
-    from farm.writer import Written, commit_written, farm_lock, write_files
 
     farm = open_farm()
     shared_path, local_path = _repo_file(farm.root, SETTINGS), _repo_file(farm.root, LOCAL_SETTINGS)
@@ -183,11 +193,7 @@ def uninstall_claude(user: bool) -> tuple[Path, bool]:
         planned.append(Planned(LOCAL_SETTINGS, _dump(local_settings)))
     if not planned:
         return shared_path, False
-    with farm_lock(farm):
-        written = write_files(farm, planned)
-        shared = [p for p in written.files if p == SETTINGS]
-        commit_written(farm, Written(shared, not_committed=[p for p in written.not_committed if p in shared]),
-                       "farm: unwire the Claude Code hooks")
+    _write(farm, planned, "farm: unwire the Claude Code hooks")
     return shared_path, True
 
 
