@@ -48,18 +48,18 @@ exec "${FARM_BIN:-farm}" check --staged
 
 
 def install(root: Path) -> tuple[Path, bool]:
-    config = Path(os.path.realpath(root / CONFIG))  # a symlinked config stays a symlink
+    config = root / CONFIG
     if config.exists():
-        return config, _add_to_config(config)
+        return config, _add_to_config(root, config)
     return _install_git_hook(root)
 
 
 def uninstall(root: Path) -> tuple[Path, bool]:
-    config = Path(os.path.realpath(root / CONFIG))
+    config = root / CONFIG
     if config.exists() and MARK in config.read_text(encoding="utf-8"):
         text = config.read_text(encoding="utf-8")
         pattern = re.compile(r"^([ \t]*)- repo: local  # farm: grader rules on staged files\n(?:\1 .*\n?)*", re.M)
-        atomic_write(config, pattern.sub("", text, count=1))
+        _write_config(root, pattern.sub("", text, count=1))
         return config, True
     hook = hook_path(root)
     if hook.exists() and MARK in hook.read_text(encoding="utf-8", errors="replace"):
@@ -68,7 +68,19 @@ def uninstall(root: Path) -> tuple[Path, bool]:
     return hook, False
 
 
-def _add_to_config(config: Path) -> bool:
+def _write_config(root: Path, text: str) -> None:
+    """Through farm's writer (a symlinked config stays a symlink; one out of the repo is
+    refused); left uncommitted, as the person's own file."""
+    from farm.project import open_farm
+    from farm.artifacts import Planned
+    from farm.writer import commit_written, farm_lock, write_files
+
+    farm = open_farm(root)
+    with farm_lock(farm):
+        commit_written(farm, write_files(farm, [Planned(CONFIG, text)]), "farm: pre-commit hook", commit=False)
+
+
+def _add_to_config(root: Path, config: Path) -> bool:
     import yaml
 
     text = config.read_text(encoding="utf-8")
@@ -86,7 +98,7 @@ def _add_to_config(config: Path) -> bool:
         )
     indent = re.search(r"^([ \t]*)- repo:", text, re.M)
     block = ENTRY.format(i=indent.group(1) if indent else "  ")
-    atomic_write(config, text + ("" if text.endswith("\n") else "\n") + block)
+    _write_config(root, text + ("" if text.endswith("\n") else "\n") + block)
     return True
 
 

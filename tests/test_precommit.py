@@ -85,9 +85,16 @@ def test_doctor_says_when_farms_hook_sits_where_git_no_longer_looks(farm):
     assert "FAIL  pre-commit" in text.out and "fix: run `farm hooks install pre-commit` again" in text.out
 
 
-def test_a_symlinked_pre_commit_config_stays_a_symlink(farm, tmp_path):
-    shared = tmp_path / "shared-config.yaml"
+def test_a_symlinked_pre_commit_config_stays_a_symlink_and_one_out_of_the_repo_is_refused(farm, tmp_path):
+    shared = farm / "config" / "pre-commit.yaml"
+    shared.parent.mkdir()
     shared.write_text(CONFIG)
-    (farm / ".pre-commit-config.yaml").symlink_to(shared)
+    (farm / ".pre-commit-config.yaml").symlink_to("config/pre-commit.yaml")
     assert run_farm("hooks", "install", "pre-commit").code == 0
     assert (farm / ".pre-commit-config.yaml").is_symlink() and "farm-check" in shared.read_text()
+    outside = tmp_path / "outside.yaml"
+    outside.write_text(CONFIG)
+    (farm / ".pre-commit-config.yaml").unlink()
+    (farm / ".pre-commit-config.yaml").symlink_to(outside)
+    result = run_farm("hooks", "install", "pre-commit")
+    assert result.code == 2 and outside.read_text() == CONFIG
