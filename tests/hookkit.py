@@ -30,7 +30,7 @@ def bash(repo: Path, command: str, **kw) -> dict:
 
 
 def transcript(config_dir: Path, repo: Path, session_id: str, calls: list[int], branch: str = "fix/crash",
-               prompt: str = "Fix the crash when parsing empty files") -> Path:
+               prompt: str = "Fix the crash when parsing empty files", day: int = 1) -> Path:
     """A transcript at <config>/projects/<project>/<session>.jsonl: one prompt, then one
     assistant response per entry of `calls` (its fresh input tokens), each written as two
     lines, as Claude Code streams it (same message id, output growing)."""
@@ -38,14 +38,15 @@ def transcript(config_dir: Path, repo: Path, session_id: str, calls: list[int], 
     path.parent.mkdir(parents=True, exist_ok=True)
     base = {"cwd": str(repo), "sessionId": session_id, "version": "2.1.3", "gitBranch": branch, "isSidechain": False,
             "userType": "external"}
-    lines = [dict(base, type="user", uuid=str(uuid.uuid4()), timestamp="2026-11-01T10:00:00.000Z",
+    lines = [dict(base, type="user", uuid=str(uuid.uuid4()), timestamp=f"2026-11-{day:02d}T10:00:00.000Z",
                   message={"role": "user", "content": prompt})]
     path.write_text("".join(json.dumps(line) + "\n" for line in lines))
-    append_calls(path, repo, session_id, calls, branch=branch)
+    append_calls(path, repo, session_id, calls, branch=branch, day=day)
     return path
 
 
-def append_calls(path: Path, repo: Path, session_id: str, calls: list[int], branch: str = "fix/crash") -> None:
+def append_calls(path: Path, repo: Path, session_id: str, calls: list[int], branch: str = "fix/crash",
+                 day: int = 1) -> None:
     base = {"cwd": str(repo), "sessionId": session_id, "version": "2.1.3", "gitBranch": branch, "isSidechain": False,
             "userType": "external"}
     with open(path, "a", encoding="utf-8") as fh:
@@ -53,7 +54,7 @@ def append_calls(path: Path, repo: Path, session_id: str, calls: list[int], bran
             mid, rid = f"msg_{uuid.uuid4().hex[:12]}", f"req_{uuid.uuid4().hex[:12]}"
             for output in (1, 100):
                 fh.write(json.dumps(dict(
-                    base, type="assistant", uuid=str(uuid.uuid4()), timestamp="2026-11-01T10:00:05.000Z", requestId=rid,
+                    base, type="assistant", uuid=str(uuid.uuid4()), timestamp=f"2026-11-{day:02d}T10:00:05.000Z", requestId=rid,
                     message={"id": mid, "type": "message", "role": "assistant", "model": MODEL,
                              "content": [{"type": "text", "text": "ok"}],
                              "usage": {"input_tokens": tokens, "output_tokens": output,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
 import time
 from pathlib import Path
 
@@ -200,23 +201,32 @@ def test_guard_capture_refuses_bad_patterns_and_unpaired_flags(farm):
 # --- budgets and the stop rule -----------------------------------------------------------
 
 
-def _history(isolated_env, repo: Path, sessions: list[list[int]]) -> None:
-    """Imported sessions of task type bug fix (branch fix/…), each with these calls (fresh
-    input tokens; under 200k each, so no long-context price tier applies)."""
+def _history(isolated_env, repo: Path, sessions: list[list[int]], loops: tuple[int, ...] = ()) -> None:
+    """Imported sessions of task type bug fix (branch fix/…), session n on day n + 1, each
+    with these calls (fresh input tokens; under 200k each, so no long-context tier applies);
+    the sessions in `loops` made a commit."""
     logs = isolated_env / "history"
     for n, calls in enumerate(sessions):
-        transcript(logs, repo, f"00000000-0000-4000-8000-{n:012d}", calls, branch=f"fix/bug-{n}")
+        transcript(logs, repo, f"00000000-0000-4000-8000-{n:012d}", calls, branch=f"fix/bug-{n}", day=n + 1)
+        if n in loops:
+            when = f"2026-11-{n + 1:02d}T10:01:00Z"  # after its last response, within the grace
+            (repo / f"work-{n}.txt").write_text("done\n")
+            git(repo, "add", f"work-{n}.txt")
+            subprocess.run(["git", "commit", "-q", "-m", f"fix bug {n}"], cwd=repo, check=True,
+                           env={**os.environ, "GIT_AUTHOR_DATE": when, "GIT_COMMITTER_DATE": when})
     assert run_farm("sessions", "import", "--claude-dir", str(logs / "projects")).code == 0
 
 
 def test_budget_reports_p50_p90_per_task_type_and_the_cap(farm, isolated_env):
-    _history(isolated_env, farm, [[100_000] * k for k in range(1, 11)])
+    _history(isolated_env, farm, [[100_000] * k for k in range(1, 11)], loops=(2, 6))
     (farm / "farm.toml").write_text('record_sessions = false\nsession_budget_usd = 5.0\n[task_budgets_usd]\n"bug fix" = 2.5\n')
     report = run_farm("budget", "--json").json()
     bug = next(r for r in report["task_types"] if r["task_type"] == "bug fix")
     costs = sorted(cost_of([100_000] * k) for k in range(1, 11))
     assert bug["sessions"] == 10 and bug["p50_usd"] == pytest.approx((costs[4] + costs[5]) / 2)
     assert costs[8] <= bug["p90_usd"] <= costs[9]
+    assert bug["loops"] == 2 and bug["loop_p50_usd"] == pytest.approx((costs[2] + costs[6]) / 2)
+    assert bug["cost_per_loop_usd"] == pytest.approx(sum(costs) / 2)  # all spend over the loops (seed 003)
     assert bug["cap_usd"] == 2.5 and bug["cap_source"] == 'task_budgets_usd."bug fix"'
     assert report["all"]["cap_usd"] == 5.0 and report["source"]["sessions"] == 10
     text = run_farm("budget")

@@ -56,10 +56,10 @@ def _show(rows: list[dict], caps: dict, source: dict) -> None:
         click.echo(table(
             ["task type", "sessions", "p50", "p90", "loops", "loop p50", "loop p90", "per loop", "cap"],
             [[r["task_type"], r["sessions"], money(r["p50_usd"]), money(r["p90_usd"]), r["loops"],
-              money(r["loop_p50_usd"]), money(r["loop_p90_usd"]), money(r["cost_per_loop_usd"]),
+              *(money(r[k]) if r["loops"] else "-" for k in ("loop_p50_usd", "loop_p90_usd", "cost_per_loop_usd")),
               f"{money(r['cap_usd'])} ({r['cap_source']})" if r["cap_usd"] else "-"] for r in rows],
         ))
-    click.echo(f"\nFrom {source['sessions']} imported session(s) in {source['store']}. "
+    click.echo(f"\nFrom {source['sessions']:,} imported session(s) in {source['store']}. "
                f"A task type with fewer than {source['min_sessions']} sessions is judged by all sessions.")
     if caps["session_budget_usd"] or caps["task_budgets_usd"]:
         click.echo("Caps from the farm's config (session_budget_usd, task_budgets_usd).")
