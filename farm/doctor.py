@@ -47,7 +47,21 @@ def _versions() -> Check:
     except PackageNotFoundError:
         prices = "missing"
     python = ".".join(map(str, sys.version_info[:3]))
-    return Check("versions", OK, f"farm {__version__}, Python {python} ({sys.executable}), genai-prices {prices}")
+    detail = f"farm {__version__}, Python {python} ({sys.executable}), genai-prices {prices}"
+    return Check("versions", OK, detail + f", Claude Code {_claude_version()}")
+
+
+def _claude_version() -> str:
+    import subprocess
+
+    found = shutil.which("claude")
+    if found is None:
+        return "not on PATH"
+    try:
+        done = subprocess.run([found, "--version"], capture_output=True, text=True, timeout=5)
+    except (OSError, subprocess.TimeoutExpired):
+        return f"at {found} (its version did not answer)"
+    return (done.stdout.strip().splitlines() or ["?"])[0]
 
 
 def _farm_on_path() -> Check:
