@@ -90,7 +90,7 @@ def _index(farm) -> Check:
 def _rules(farm) -> Check:
     from farm.hooks.rules import load_rulebook
 
-    book = load_rulebook(farm)
+    book = load_rulebook(farm, wait=True)
     detail = f"{len(book.rules)} active rules served by relevance, {len(book.guards)} guard(s)"
     if book.warnings:
         return Check("hook rules", WARN, detail + "; " + "; ".join(book.warnings[:3]), "fix the files named")

@@ -402,3 +402,19 @@ def test_a_secret_in_a_guarded_command_never_reaches_the_repo(rules_farm):
     _wait_for(lambda: not list(_pending(rules_farm)))
     text = catches[0].read_text()
     assert token not in text and "git push --force" in text
+
+
+def test_a_big_farm_rebuilds_its_rule_book_in_the_background_and_serves_the_old_one_meanwhile(rules_farm, monkeypatch):
+    from farm.hooks import rules
+    from farm.hooks.runtime import find_farm
+
+    farm = find_farm(rules_farm)
+    before = rules.load_rulebook(farm)
+    assert len(before.guards) == 1
+    monkeypatch.setattr(rules, "SYNC_LIMIT", 1)  # this farm now counts as big
+    assert capture("--guard-tool", "Read", "--guard-pattern", r"id_rsa$", kind="guard", title="Agent read a private key",
+                   what="The agent read ~/.ssh/id_rsa.", rule="Never read private keys.").code == 0
+    stale = rules.load_rulebook(find_farm(rules_farm))
+    assert len(stale.guards) == 1  # the previous book, at once; the new one is being built
+    fresh = _wait_for(lambda: (b := rules.load_rulebook(find_farm(rules_farm))) and len(b.guards) == 2 and b)
+    assert {g.correction for g in fresh.guards} >= {g.correction for g in before.guards}

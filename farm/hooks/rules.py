@@ -45,33 +45,82 @@ class RuleBook:
     warnings: list[str] = field(default_factory=list)
 
 
-def load_rulebook(farm: HookFarm) -> RuleBook:
-    """The farm's rule book, from the cache when nothing it was built from changed."""
-    key = _key(farm)
-    book = _cached(farm, BOOK, key)
-    if isinstance(book, RuleBook):
+SYNC_LIMIT = 300  # correction files up to which a stale book is rebuilt in the hook itself
+BUILDING = "hook-rules.building"  # a background rebuild is running (its start time)
+BUILD_WAIT = 120  # seconds after which a rebuild that never finished may be started again
+
+
+def load_rulebook(farm: HookFarm, *, wait: bool = False) -> RuleBook:
+    """The farm's rule book, from the cache when nothing it was built from changed.
+
+    A small farm's book is rebuilt on the spot (well under a second). A big farm's takes
+    seconds, longer than a hook may take (Claude Code kills it at its timeout, and a build
+    killed every time would never land): it is rebuilt by a detached process, and until it
+    lands the hooks use the previous book, or none (a silent allow). `wait`: build it now
+    whatever the size (farm's own commands).
+    """
+    key, files = _key(farm)
+    stored_key, book = _stored(farm, BOOK)
+    if isinstance(book, RuleBook) and stored_key == key:
         return book
-    return _build(farm, key)[0]
+    if wait or files <= SYNC_LIMIT:
+        return _build(farm, key)[0]
+    _rebuild_in_background(farm)
+    return book if isinstance(book, RuleBook) else RuleBook(key="")
 
 
 def load_matcher(farm: HookFarm, book: RuleBook):
     """The matcher over the book's corrections (None when there are none)."""
     if not book.rules:
         return None
-    cached = _cached(farm, MATCHER, book.key)
-    if cached is not None:
-        return cached
-    return _build(farm, _key(farm))[1]
+    stored_key, matcher = _stored(farm, MATCHER)
+    if matcher is not None and stored_key == book.key:
+        return matcher
+    key, files = _key(farm)
+    return None if files > SYNC_LIMIT else _build(farm, key)[1]
 
 
-def _cached(farm: HookFarm, name: str, key: str):
+def _rebuild_in_background(farm: HookFarm) -> None:
+    import subprocess
+    import sys
+    import time
+
+    from farm.hooks.runtime import repo_dir
+
+    marker = repo_dir(farm.root) / BUILDING
+    try:
+        if time.time() - marker.stat().st_mtime < BUILD_WAIT:
+            return  # one is running
+    except OSError:
+        pass
+    marker.write_text(str(time.time()))
+    subprocess.Popen(  # noqa: S603 - our own interpreter and module
+        [sys.executable, "-m", "farm.hooks.rules", str(farm.root)],
+        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        start_new_session=True, close_fds=True,
+    )
+
+
+def rebuild(root: Path) -> RuleBook:
+    """Build the rule book now (the background rebuild, and `farm doctor`)."""
+    from farm.hooks.runtime import find_farm, repo_dir
+
+    farm = find_farm(root)
+    if farm is None:
+        raise ValueError(f"{root} is not a farm")
+    try:
+        return _build(farm, _key(farm)[0])[0]
+    finally:
+        (repo_dir(farm.root) / BUILDING).unlink(missing_ok=True)
+
+
+def _stored(farm: HookFarm, name: str) -> tuple[str | None, Any]:
     from farm.hooks.runtime import repo_dir
 
     try:
-        stored_key, value = pickle.loads((repo_dir(farm.root) / name).read_bytes())  # noqa: S301 - ours
-    except Exception:  # missing, stale or unreadable: build afresh
-        return None
-    return value if stored_key == key else None
+        return pickle.loads((repo_dir(farm.root) / name).read_bytes())  # noqa: S301 - our own file
+    except Exception:  # missing or unreadable: build afresh
+        return None, None
 
 
 def _store(farm: HookFarm, name: str, key: str, value) -> None:
@@ -85,14 +134,13 @@ def _store(farm: HookFarm, name: str, key: str, value) -> None:
         pass  # a cache that cannot be written only costs time
 
 
-def _key(farm: HookFarm) -> str:
-    stamps: list[tuple] = [BOOK_VERSION, repr(farm.config.get("match_threshold"))]
-    for folder in (farm.corrections_dir, farm.corrections_dir / "guards"):
-        stamps.append(_folder_stamp(folder))
-    for name in ("farm.toml", "pyproject.toml"):
-        stamps.append(_file_stamp(farm.root / name))
-    stamps.append(_file_stamp(MATCH_SOURCE))
-    return repr(stamps)  # compared whole: exact, and no hashlib to load
+def _key(farm: HookFarm) -> tuple[str, int]:
+    """What the book is built from, as a string compared whole (exact, and no hashlib to
+    load), and how many correction and guard files that is."""
+    folders = [_folder_stamp(farm.corrections_dir), _folder_stamp(farm.corrections_dir / "guards")]
+    stamps = [BOOK_VERSION, repr(farm.config.get("match_threshold")), *folders,
+              *(_file_stamp(farm.root / name) for name in ("farm.toml", "pyproject.toml")), _file_stamp(MATCH_SOURCE)]
+    return repr(stamps), sum(len(f) for f in folders)
 
 
 def _folder_stamp(folder: Path) -> tuple:
@@ -160,3 +208,17 @@ def relevant(book: RuleBook, matcher, text: str, *, skip: set[str], limit: int, 
 
 def line(rule: Rule) -> str:
     return f"- {rule.rule} [farm:{rule.id}]"
+
+
+if __name__ == "__main__":
+    import sys
+
+    from farm.hooks.runtime import log
+
+    # Through the package module, not __main__: the pickled book must name farm.hooks.rules.
+    from farm.hooks.rules import rebuild as rebuild_book
+
+    try:
+        rebuild_book(Path(sys.argv[1]))
+    except Exception as exc:  # a background process: its only voice is the log
+        log(f"rebuilding the hook rule book: {type(exc).__name__}: {exc}")
