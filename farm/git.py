@@ -533,11 +533,9 @@ def unstage(root: Path, paths: list[str]) -> None:
 
 def clear_stale_index_lock(root: Path, older_than: float, owner_pid: int | None = None) -> bool:
     """After a farm was killed mid-commit: remove what it left in git's folder. Its private
-    index folders go; `index.lock` goes when it was made after `older_than` (the journal's
-    time) and either the farm that wrote the journal is dead or the lock has aged past a
-    grace period. A fresh lock of a live git is kept."""
+    index folders go; `index.lock` goes when farm wrote it (it holds farm's pid), after
+    `older_than` (the journal's time), and that farm is dead. A git's lock is kept."""
     import shutil
-    import time
 
     gdir = git_dir(root)
     for leftover in gdir.glob("farm-commit-*"):
@@ -552,13 +550,7 @@ def clear_stale_index_lock(root: Path, older_than: float, owner_pid: int | None 
     if owner_pid is not None and _lock_owner(lock) == owner_pid and not _alive(owner_pid):
         lock.unlink(missing_ok=True)  # farm's own lock, and that farm is gone
         return True
-    deadline = time.time() + 5
-    while lock.exists() and time.time() < deadline:
-        time.sleep(0.1)  # a git still running finishes and removes its own lock
-    if lock.exists() and time.time() - mtime > 5:
-        lock.unlink(missing_ok=True)
-        return True
-    return False
+    return False  # a git's lock (farm's gits never take it): never taken from it
 
 
 def _lock_owner(lock: Path) -> int | None:
