@@ -72,6 +72,12 @@ def test_served_rules_are_recorded_and_reach_the_committed_session_summary(rules
     assert _out(run_hook(end, rules_farm)) is None
     summary = json.loads((rules_farm / "corrections" / "log" / "sessions" / f"claude-{sid}.json").read_text())
     assert summary["served"] == [migration]
+    from farm.hooks.live import live_path, prune, served_ids
+
+    old = live_path("claude", "long-gone")
+    old.write_text("{}")
+    os.utime(old, (0, 0))
+    assert prune() == 1 and not old.exists() and served_ids("claude", sid) == [migration]
     assert "Add a migration" not in json.dumps(summary)  # still no prompt text
 
 

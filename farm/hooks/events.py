@@ -254,6 +254,9 @@ def finish_session(agent: str, event: dict) -> None:
     for reason, n in summary.unreadable.items():
         log(f"{path}: {reason} ({n})")
     compute_budgets(farm.config.get("prices") if farm else None)
+    from farm.hooks.live import prune
+
+    prune()
     if farm is not None:
         from farm.hooks.pending import fold
 

@@ -18,6 +18,7 @@ from pathlib import Path
 from farm.hooks.runtime import read_json, safe_name, state_dir, write_json
 
 STATE_VERSION = 1
+KEEP_DAYS = 30  # a session's state outlives it this long (a re-import still finds what was served)
 
 
 @dataclass
@@ -141,3 +142,17 @@ def record_served(live: Live, event: str, served: list) -> None:
     for item in served:
         live.data["served"].append({"id": item.rule.id, "at": round(now, 3), "event": event, "score": item.score})
         live.data["in_context"].append(item.rule.id)
+
+
+def prune(days: int = KEEP_DAYS) -> int:
+    """Remove the state of sessions untouched for `days`; returns how many files went."""
+    cutoff = time.time() - days * 86400
+    gone = 0
+    for path in state_dir("live").iterdir():
+        try:
+            if path.stat().st_mtime < cutoff:
+                path.unlink()
+                gone += 1
+        except OSError:
+            continue
+    return gone
