@@ -424,3 +424,16 @@ def test_a_big_farm_rebuilds_its_rule_book_in_the_background_and_serves_the_old_
     assert len(stale.guards) == 1  # the previous book, at once; the new one is being built
     fresh = _wait_for(lambda: (b := rules.load_rulebook(find_farm(rules_farm))) and len(b.guards) == 2 and b)
     assert {g.correction for g in fresh.guards} >= {g.correction for g in before.guards}
+
+
+def test_guard_tools_are_names_or_globs_and_other_tools_match_their_whole_input():
+    from farm.hooks.guards import Guard, first_hit
+
+    mcp = Guard("c1", "No prod database.", "deny", (("mcp__*", r"prod-db"),))
+    bash_ask = Guard("c2", "Careful.", "ask", (("Bash", r"prod-db"),))
+    bash_deny = Guard("c3", "Never.", "deny", (("Bash", r"prod-db"),))
+    hit = first_hit([mcp], "mcp__postgres__query", {"sql": "select 1", "target": "prod-db"})
+    assert hit is not None and hit.guard.correction == "c1"
+    assert first_hit([mcp], "Bash", {"command": "psql prod-db"}) is None
+    assert first_hit([bash_ask, bash_deny], "Bash", {"command": "psql prod-db"}).guard.decision == "deny"
+    assert first_hit([bash_ask], "Bash", "not a mapping") is None

@@ -97,8 +97,6 @@ def read_transcript(live: Live, transcript: Path, prices: dict) -> None:
 
 
 def _read_new(live: Live, reader, path: Path, prices: dict, *, main: bool) -> None:
-    from farm.sessions.lines import LineStats
-
     key = str(path)
     offsets, readers = live.data["offsets"], live.data["reader"]
     try:
@@ -110,6 +108,8 @@ def _read_new(live: Live, reader, path: Path, prices: dict, *, main: bool) -> No
         offset, readers[key] = 0, {}
     if size == offset:
         return
+    from farm.sessions.lines import LineStats
+
     stats = LineStats()
     found = reader.scan(path, offset, readers.get(key, {}), stats)
     offsets[key], readers[key] = stats.end_offset, found.state
