@@ -19,6 +19,7 @@ import argparse
 import json
 import os
 import random
+import resource
 import statistics
 import subprocess
 import sys
@@ -72,21 +73,27 @@ def add_guards(repo: Path, count: int) -> None:
             f"match:\n- tool: Bash\n  pattern: 'forbidden-command-{n}\\b'\n- tool: Edit\n  pattern: 'secret-{n}\\.txt$'\n")
 
 
-def timed(cmd: list[str], cwd: Path, env: dict, stdin: str, before=None) -> tuple[float, str]:
+def timed(cmd: list[str], cwd: Path, env: dict, stdin: str, before=None) -> tuple[float, float, str]:
+    """(wall seconds, CPU seconds of the child, its stdout). CPU time is the steadier figure
+    on a shared machine: it does not count the time the process waited for a core."""
     if before:
         before()
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
     proc = subprocess.run(cmd, cwd=cwd, env=env, input=stdin, capture_output=True, text=True)
     took = time.perf_counter() - t0
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if proc.returncode != 0:
         sys.exit(f"{' '.join(cmd)} failed: {proc.stderr}")
-    return took, proc.stdout
+    cpu = (after.ru_utime - usage.ru_utime) + (after.ru_stime - usage.ru_stime)
+    return took, cpu, proc.stdout
 
 
-def series(cmd, cwd, env, stdin, runs, before=None) -> tuple[float, float, str]:
-    cold, out = timed(cmd, cwd, env, stdin, before)
-    times = [timed(cmd, cwd, env, stdin, before)[0] for _ in range(runs)]
-    return cold, statistics.median(times), out
+def series(cmd, cwd, env, stdin, runs, before=None) -> tuple[float, float, float, str]:
+    """(first run's wall, median wall, median CPU, output)."""
+    cold, _cpu, out = timed(cmd, cwd, env, stdin, before)
+    runs_done = [timed(cmd, cwd, env, stdin, before) for _ in range(runs)]
+    return cold, statistics.median(r[0] for r in runs_done), statistics.median(r[1] for r in runs_done), out
 
 
 def main() -> None:
@@ -131,7 +138,8 @@ def main() -> None:
     t0 = time.perf_counter()
     subprocess.run([python, "-m", "farm.hooks.rules", str(repo)], cwd=repo, env=env, check=True)
     print(f"rule book + matcher built (background rebuild after a change): {time.perf_counter() - t0:.1f} s")
-    base = statistics.median(timed([python, "-c", "import json"], repo, env, "")[0] for _ in range(args.runs))
+    baseline = [timed([python, "-c", "import json"], repo, env, "") for _ in range(args.runs)]
+    base, base_cpu = statistics.median(r[0] for r in baseline), statistics.median(r[1] for r in baseline)
     common = {"session_id": sid, "transcript_path": str(live), "cwd": str(repo)}
     prompt = sentence(random.Random(99), 14)
     cases = [
@@ -143,17 +151,25 @@ def main() -> None:
                                     "tool_input": {"command": "forbidden-command-3 --now"}, "tool_use_id": "toolu_2"}, None),
         ("Stop", {"hook_event_name": "Stop", "stop_hook_active": False}, grow),
     ]
-    print(f"\nbaseline python -c 'import json': {base * 1000:6.1f} ms (median of {args.runs}); goal <= 6x\n")
-    print(f"{'path':28} {'cold ms':>8} {'median ms':>10} {'ratio':>6}")
+    print(f"\nbaseline python -c 'import json': {base * 1000:6.1f} ms wall, {base_cpu * 1000:5.1f} ms CPU "
+          f"(medians of {args.runs}); goal <= 6x\n")
+    print(f"{'path':28} {'first ms':>8} {'median ms':>10} {'ratio':>6} {'CPU ms':>7} {'CPU ratio':>9}")
+
+    def row(name: str, result) -> None:
+        first, median, cpu, _out = result
+        print(f"{name:28} {first * 1000:8.1f} {median * 1000:10.1f} {median / base:5.1f}x {cpu * 1000:7.1f} "
+              f"{cpu / base_cpu:8.1f}x")
+
     for name, fields, before in cases:
-        cold, median, _ = series([farm_bin, "hooks", "run", "claude"], repo, env, json.dumps({**common, **fields}),
-                                 args.runs, before)
-        print(f"{name:28} {cold * 1000:8.1f} {median * 1000:10.1f} {median / base:5.1f}x")
+        row(name, series([farm_bin, "hooks", "run", "claude"], repo, env, json.dumps({**common, **fields}),
+                         args.runs, before))
     status = {**common, "model": {"id": MODEL, "display_name": "Sonnet 4.5"},
               "workspace": {"current_dir": str(repo), "project_dir": str(repo)},
               "cost": {"total_cost_usd": 1.25}}
-    cold, median, out = series([farm_bin, "statusline"], repo, env, json.dumps(status), args.runs, grow)
-    print(f"{'statusline':28} {cold * 1000:8.1f} {median * 1000:10.1f} {median / base:5.1f}x   {out.strip()}")
+    result = series([farm_bin, "statusline"], repo, env, json.dumps(status), args.runs, grow)
+    row("statusline", result)
+    print(f"  statusline printed: {result[3].strip()}")
+    print(f"  load average during the run: {os.getloadavg()[0]:.1f}")
     print(f"\n({os.cpu_count()} cores; farm in {tmp})")
 
 
