@@ -138,12 +138,22 @@ def _claude_settings(name: str, path: Path, local: Path | None, fix: str, *, sha
     farm_bin = _farm_bin(local) if local else (data.get("env") or {}).get("FARM_BIN")
     if farm_bin and not (Path(farm_bin).is_file() and os.access(farm_bin, os.X_OK)):
         problems.append(f"FARM_BIN points at {farm_bin}, which is not an executable here")
+    if local is not None and farm_bin and not _ignored(path.parent.parent, local):
+        problems.append(f"{local.name} is not ignored by git: this machine's path could be committed"
+                        " (add .claude/settings.local.json to .gitignore)")
     if problems:
         return Check(name, FAIL if legacy or farm_bin else WARN, f"{path}: " + "; ".join(problems),
                      "run `farm hooks install claude`" + (" --user" if not shared else ""))
     runs = farm_bin or shutil.which("farm") or "nothing (farm not on PATH: the hooks stay silent)"
     return Check(name, OK if farm_bin or shutil.which("farm") else WARN, f"{path}: all {len(EVENTS)} events; runs {runs}",
                  None if farm_bin or shutil.which("farm") else "install farm on PATH or run `farm hooks install claude`")
+
+
+def _ignored(root: Path, path: Path) -> bool:
+    from farm import git
+
+    rel = path.relative_to(root).as_posix()
+    return rel in git.ignored_paths(root, [rel])
 
 
 def _farm_bin(local: Path) -> str | None:

@@ -91,6 +91,10 @@ def test_a_farm_not_on_path_goes_in_the_local_settings_never_the_shared_file(far
     shared = (farm / ".claude" / "settings.json").read_text()
     assert "FARM_BIN\"" not in shared.replace("${FARM_BIN", "") and str(Path(sys.executable).parent) not in shared
     assert "settings.local.json" not in git(farm, "ls-files")
+    assert git(farm, "check-ignore", ".claude/settings.local.json").strip() == ".claude/settings.local.json"
+    doctor = {c["name"]: c for c in run_farm("doctor", "--json").json()["checks"]}
+    assert doctor["Claude Code hooks (project)"]["status"] == "ok"
+    assert str(Path(sys.executable).parent / "farm") in doctor["Claude Code hooks (project)"]["detail"]
     assert run_farm("hooks", "uninstall", "claude").code == 0
     assert json.loads((farm / ".claude" / "settings.local.json").read_text()) == {}
 

@@ -14,6 +14,7 @@ import json
 import os
 import shutil
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
@@ -99,10 +100,13 @@ def run(agent: str) -> None:
 # --- Claude Code settings ------------------------------------------------------------------
 
 
+@dataclass
 class Installed:
-    def __init__(self, path: Path, changed: bool, local: str | None = None, local_path: Path | None = None,
-                 note: str | None = None):
-        self.path, self.changed, self.local, self.local_path, self.note = path, changed, local, local_path, note
+    path: Path
+    changed: bool
+    local: str | None = None  # this machine's farm, set as FARM_BIN
+    local_path: Path | None = None  # where FARM_BIN was set
+    note: str | None = None
 
 
 def user_settings_path() -> Path:
@@ -147,19 +151,35 @@ def _install_in_repo(local: str | None, commit: bool) -> Installed:
         planned.append(Planned(SETTINGS, _dump(settings)))
     if _set_env(local_settings, local):
         planned.append(Planned(LOCAL_SETTINGS, _dump(local_settings)))
+        if local:
+            planned += _ignore_local(farm)
     if not planned:
         return Installed(shared_path, False, local, local_path if local else None)
     note = _write(farm, planned, "farm: wire the Claude Code hooks", commit)
     return Installed(shared_path, True, local, local_path if local else None, note)
 
 
+def _ignore_local(farm) -> list:
+    """A .gitignore line for the machine-local settings, unless git already ignores them."""
+    from farm import git
+    from farm.artifacts import Planned
+
+    if LOCAL_SETTINGS in git.ignored_paths(farm.root, [LOCAL_SETTINGS]):
+        return []
+    path = farm.root / ".gitignore"
+    text = path.read_text(encoding="utf-8") if path.exists() else ""
+    sep = "" if not text or text.endswith("\n") else "\n"
+    return [Planned(".gitignore", f"{text}{sep}# farm: this machine's farm (FARM_BIN) for the Claude Code hooks\n/{LOCAL_SETTINGS}\n")]
+
+
 def _write(farm, planned: list, message: str, commit: bool = True) -> str | None:
     """Write the settings through farm's writer: the shared file committed (when asked), the
-    machine-local one written in a change of its own and never committed."""
+    machine-local one (and its .gitignore line) in a change of its own, never committed."""
     from farm.writer import commit_written, farm_lock, write_files
 
-    shared = [p for p in planned if p.path != LOCAL_SETTINGS]
-    local = [p for p in planned if p.path == LOCAL_SETTINGS]
+    local_files = (LOCAL_SETTINGS, ".gitignore")
+    shared = [p for p in planned if p.path not in local_files]
+    local = [p for p in planned if p.path in local_files]
     note = None
     with farm_lock(farm):
         if shared:
