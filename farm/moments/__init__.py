@@ -56,18 +56,23 @@ def detect_sessions(db: sqlite3.Connection, keys: set) -> int:
     """Find the moments of the sessions in `keys` ((agent, session id)) and store them in place of
     what was stored for those sessions; returns how many were found."""
     from farm.sessions import store
+    from farm.sessions.pricing import active_pricer
 
+    store.ensure_tiers(db)
+    pricer = active_pricer()
     found = 0
     for agent, session_id in sorted(keys):
         rows = []
-        for path in store.transcript_files(db, agent, session_id):
-            rows += _file_moments(db, agent, session_id, Path(path))
+        files = store.transcript_files(db, agent, session_id)
+        priced = _Priced(store.session_calls(db, agent, session_id), pricer) if files else None
+        for path in files:
+            rows += _file_moments(priced, agent, session_id, Path(path))
         store.replace_moments(db, agent, session_id, rows)
         found += len(rows)
     return found
 
 
-def _file_moments(db, agent: str, session_id: str, path: Path) -> list[tuple]:
+def _file_moments(priced, agent: str, session_id: str, path: Path) -> list[tuple]:
     from farm.moments.detect import Turn, detect
     from farm.moments.turns import user_turns
 
@@ -79,7 +84,7 @@ def _file_moments(db, agent: str, session_id: str, path: Path) -> list[tuple]:
             continue
         start = turns[i - 1].at if i else None
         end = turns[i + 1].at if i + 1 < len(turns) else None
-        tokens, cost = _cost(db, agent, session_id, start, end)
+        tokens, cost = priced.between(start, end)
         rows.append((
             moment_id(agent, session_id, turn.turn_id), agent, session_id, turn.turn_id, str(path), turn.at,
             _excerpt(turn.text), _excerpt(turn.context, tail=True), verdict.cue, verdict.score, tokens, cost,
@@ -97,22 +102,30 @@ def _excerpt(text: str, tail: bool = False) -> str:
     return cleaned[-EXCERPT:] if tail else cleaned[:EXCERPT]
 
 
-def _cost(db, agent: str, session_id: str, start: float | None, end: float | None) -> tuple[int, float | None]:
-    """Tokens and dollars of the session's calls between the two user turns around the moment."""
-    from farm.sessions import store
-    from farm.sessions.model import Usage
-    from farm.sessions.pricing import active_pricer
+class _Priced:
+    """A session's calls, each priced once, summed over a time range."""
 
-    pricer = active_pricer()
-    tokens, dollars = 0, 0.0
-    for model, tier, ts, *usage in store.calls_between(db, agent, session_id, start or 0.0, end or float("inf")):
-        used = Usage.from_tuple(usage)
-        tokens += used.total_tokens
-        cost = pricer.cost(model, used, tier, datetime.fromtimestamp(ts, tz=timezone.utc))
-        if cost is None:
+    def __init__(self, calls: list[tuple], pricer):
+        from farm.sessions.model import Usage
+
+        self.times = [c[0] for c in calls]
+        self.items = []
+        for ts, model, tier, *usage in calls:
+            used = Usage.from_tuple(usage)
+            self.items.append((used.total_tokens, pricer.cost(model, used, tier, datetime.fromtimestamp(ts, tz=timezone.utc))))
+
+    def between(self, start: float | None, end: float | None) -> tuple[int, float | None]:
+        """Tokens and dollars of the calls with start <= ts < end (None: unbounded); dollars None
+        when a model's price is unknown."""
+        from bisect import bisect_left
+
+        lo = bisect_left(self.times, start) if start is not None else 0
+        hi = bisect_left(self.times, end) if end is not None else len(self.times)
+        chosen = self.items[lo:hi]
+        tokens = sum(t for t, _c in chosen)
+        if any(c is None for _t, c in chosen):
             return tokens, None
-        dollars += cost
-    return tokens, round(dollars, 6)
+        return tokens, round(sum(c for _t, c in chosen), 6)
 
 
 def stored_moments(root: Path | None = None) -> list[Moment]:

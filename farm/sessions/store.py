@@ -265,11 +265,9 @@ def moment_rows(db: sqlite3.Connection, root: Path | None = None) -> list[tuple]
     ).fetchall()
 
 
-def calls_between(db: sqlite3.Connection, agent: str, session_id: str, start: float, end: float) -> list[tuple]:
-    """(model, tier, ts, *usage) of a session's calls with start <= ts < end."""
-    ensure_tiers(db)
+def session_calls(db: sqlite3.Connection, agent: str, session_id: str) -> list[tuple]:
+    """(ts, model, tier, *usage) of a session's calls, in time order (tiers filled in first)."""
     return db.execute(
-        f"SELECT model, tier, ts, {', '.join(USAGE_COLUMNS)} FROM calls "
-        "WHERE agent = ? AND session_id = ? AND ts >= ? AND ts < ?",
-        (agent, session_id, start, end),
+        f"SELECT ts, model, tier, {', '.join(USAGE_COLUMNS)} FROM calls WHERE agent = ? AND session_id = ? ORDER BY ts",
+        (agent, session_id),
     ).fetchall()
