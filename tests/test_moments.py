@@ -249,3 +249,30 @@ def test_inbox_lists_uncovered_moments_and_capture_moment_prefills_from_one(farm
 def test_capture_moment_with_an_unknown_id_is_one_clear_error(farm):
     result = run_farm("capture", "--moment", "0000ffff", "--rule", "r", "--kind", "prompt", "--yes")
     assert result.code == 2 and "no such correction moment" in result.err
+
+
+def test_the_session_end_hook_import_finds_moments_and_after_import_records_evidence(farm):
+    """The hook imports through the same importer (so it finds moments); `after_import` is the one
+    call it makes to turn them into evidence, as `farm sessions import` does."""
+    from farm.moments.evidence import after_import
+
+    cid = _capture_migrations()
+    later = claude_session(farm, datetime.now(timezone.utc) + timedelta(hours=1), [("Cleaned up the repo.", MIGRATIONS)])
+    hook = json.dumps({"session_id": later["session_id"], "transcript_path": str(later["path"]), "cwd": str(farm),
+                       "hook_event_name": "SessionEnd", "reason": "exit"})
+    assert run_farm("sessions", "import", "--from-hook", input=hook).code == 0
+    assert [m["turn_id"] for m in moments()] == later["uuids"]
+    evidence = after_import(farm)
+    assert [(e.type, e.correction, e.session_id) for e in evidence.events] == [("recurrence", cid, later["session_id"])]
+    assert after_import(farm).events == [] and after_import(None) is None
+
+
+def test_inbox_page_shows_each_group_with_its_capture_command():
+    from farm.site.pages import inbox_page
+
+    group = {"id": "abc123def456", "text": "no, <b>that</b> is wrong", "cue": "pushback", "count": 2, "sessions": 2,
+             "cost_usd": 1.5, "capture": "farm capture --moment abc123def456", "moments": []}
+    page = inbox_page([group])
+    assert "farm capture --moment abc123def456" in page.body and "$1.50" in page.body
+    assert "<b>that</b>" not in page.body and "&lt;b&gt;that&lt;/b&gt;" in page.body  # a person's words, escaped
+    assert "No uncovered correction moments" in inbox_page([]).body

@@ -176,7 +176,6 @@ def features(turn: Turn) -> dict[str, float]:
     f["you"] = float(bool(re.search(r"\byou\b|\byour\b|你|bạn|ты|вы|du\b|tu\b|vous|você|usted", head, re.I)))
     f["shout"] = float(len(_CAPS_WORD.findall(head)) >= 2 or "!!" in head or "??" in head)
     f["question"] = float("?" in head or "？" in head)
-    f["non_ascii"] = float(len(head) - len(head.encode("ascii", "ignore")) > len(head) * 0.3) if head else 0.0
     return f
 
 
