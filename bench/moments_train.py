@@ -30,10 +30,13 @@ L2 = 0.02
 def load(path: Path) -> list[dict]:
     turns = [json.loads(x) for x in path.open(encoding="utf-8") if x.strip()]
     position: dict[str, int] = {}
+    last: dict[str, str] = {}
     for t in turns:
         key = session_key(t)
         t["_position"] = position.get(key, 0)
+        t["_previous"] = last.get(key, "")
         position[key] = t["_position"] + 1
+        last[key] = t["text"]
     return turns
 
 
@@ -44,7 +47,7 @@ def session_key(turn: dict) -> str:  # as the eval's sessions.py groups turns in
 
 def as_turn(t: dict) -> Turn:
     return Turn(text=t["text"], context=t.get("context") or "", interrupted=bool(t.get("interrupted")),
-                position=t["_position"])
+                position=t["_position"], previous=t["_previous"])
 
 
 def split(turns: list[dict], seed: int = SEED) -> tuple[set[str], set[str]]:

@@ -79,7 +79,8 @@ def _file_moments(priced, agent: str, session_id: str, path: Path) -> list[tuple
     turns = user_turns(agent, path)
     rows = []
     for i, turn in enumerate(turns):
-        verdict = detect(Turn(turn.text, turn.context, turn.interrupted, turn.position))
+        previous = turns[i - 1].text if i else ""
+        verdict = detect(Turn(turn.text, turn.context, turn.interrupted, turn.position, previous))
         if not verdict.is_moment:
             continue
         start = turns[i - 1].at if i else None

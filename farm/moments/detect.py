@@ -3,7 +3,8 @@
 A logistic regression over features computed here: a cue lexicon (negation, rejection, undo,
 "still fails", "I told you", "you removed"; in the languages people most often write to agents
 in), whether the agent's previous turn claimed success or asked a question, pasted error text,
-an interrupt, where the turn sits in its session, and its shape (length, shouting, punctuation).
+an interrupt, whether the person's previous turn already pushed back, where the turn sits in
+its session, and its shape (length, shouting, punctuation).
 The weights are learned by `bench/moments_train.py` on a fixed half of the development set's
 repositories and shipped in `weights.json`; the other half judges them. Pure Python, no model
 download: a turn is scored in microseconds.
@@ -29,6 +30,7 @@ class Turn:
     context: str = ""  # the agent's action just before: its text and tool calls, last 800 characters
     interrupted: bool = False
     position: int = 0  # 0 for the session's first user turn
+    previous: str = ""  # the person's turn before this one: a repair loop pushes back more than once
 
 
 @dataclass(frozen=True)
@@ -167,6 +169,10 @@ def features(turn: Turn) -> dict[str, float]:
     f["why_start"] = float(bool(_WHY.search(head)))
     f["shell_paste"] = float(bool(_SHELL.search(text)))
     f["dont"] = float(bool(_DONT.search(head)))
+    before = (turn.previous or "")[:600]
+    # Still in the repair loop: the last turn pushed back and this one starts nothing new.
+    f["previous_pushback"] = float(any(CUES[n].search(before) for n in ("still_broken", "rejection", "error_paste"))
+                                   ) * (1 - f["new_task"]) * (1 - f["approval"]) * (not _COMMAND.search(text))
     f["interrupt_redirect"] = f["interrupted"] * (1 - f["new_task"]) * (len(text) < 300)
     f["command"] = float(bool(_COMMAND.search(text)))
     f["template"] = float(bool(_TEMPLATE.search(text)) and len(text) > 300)
