@@ -276,3 +276,26 @@ def test_inbox_page_shows_each_group_with_its_capture_command():
     assert "farm capture --moment abc123def456" in page.body and "$1.50" in page.body
     assert "<b>that</b>" not in page.body and "&lt;b&gt;that&lt;/b&gt;" in page.body  # a person's words, escaped
     assert "No uncovered correction moments" in inbox_page([]).body
+
+
+def test_match_verdicts_are_kept_until_the_corrections_change(farm, monkeypatch):
+    import farm.matchcache as matchcache
+    from farm.moments import stored_moments
+    from farm.moments.evidence import match_moments
+    from farm.project import open_farm
+
+    cid = _capture_migrations()
+    claude_session(farm, datetime.now(timezone.utc) + timedelta(hours=1), [("Cleaned up the repo.", MIGRATIONS)])
+    assert run_farm("sessions", "import").code == 0
+    here = open_farm(farm)
+    with here.index() as (index, _):
+        rows = index.corrections()
+    monkeypatch.setattr(matchcache, "load_matcher", lambda *a, **k: (_ for _ in ()).throw(AssertionError("rebuilt")))
+    assert [mm.correction for mm in match_moments(here, rows, stored_moments(farm))] == [cid]  # from the kept verdicts
+    changed = [r.model_copy(update={"what": "something else entirely"}) if r.id == cid else r for r in rows]
+    try:
+        match_moments(here, changed, stored_moments(farm))
+    except AssertionError as exc:
+        assert "rebuilt" in str(exc)  # a changed correction means matching again
+    else:
+        raise AssertionError("a changed correction reused the old verdicts")

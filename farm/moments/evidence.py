@@ -32,18 +32,70 @@ class Evidence:
 
 
 def match_moments(farm, rows, moments: list[Moment]) -> list[MatchedMoment]:
-    """Each moment with the correction the matcher calls it a recurrence of (or None)."""
-    from farm.matchcache import load_matcher
+    """Each moment with the correction the matcher calls it a recurrence of (or None).
 
-    if not moments or not any(r.status == "active" for r in rows):
+    A match costs milliseconds and every import asks again for all of the repo's moments, so
+    verdicts are kept under FARM_HOME, keyed by what the matcher is built from: only moments not
+    seen since the corrections last changed are matched.
+    """
+    from farm.matchcache import active_docs, load_matcher
+
+    docs = active_docs(rows)
+    if not moments or not docs:
         return [MatchedMoment(m, None, 0.0) for m in moments]
-    matcher = load_matcher(farm.root, rows, farm.config.get("match_threshold"))
-    out = []
-    for m in moments:
-        best = matcher.match(f"{m.text}\n{m.action}", limit=1)
-        hit = best[0] if best and best[0].recurrence else None
-        out.append(MatchedMoment(m, hit.id if hit else None, round(hit.score, 1) if hit else 0.0))
-    return out
+    threshold = farm.config.get("match_threshold")
+    key = _verdicts_key(docs, threshold)
+    known = _load_verdicts(farm.root, key)
+    todo = [m for m in moments if m.id not in known]
+    if todo:
+        matcher = load_matcher(farm.root, rows, threshold)
+        for m in todo:
+            best = matcher.match(f"{m.text}\n{m.action}", limit=1)
+            hit = best[0] if best and best[0].recurrence else None
+            known[m.id] = (hit.id, round(hit.score, 1)) if hit else (None, 0.0)
+        _save_verdicts(farm.root, key, known)
+    return [MatchedMoment(m, *known[m.id]) for m in moments]
+
+
+def _verdicts_key(docs, threshold) -> str:
+    from pathlib import Path
+
+    from farm import match
+
+    digest = hashlib.sha256(Path(match.__file__).read_bytes())
+    digest.update(repr(threshold).encode())
+    for d in docs:
+        digest.update("\0".join([d.id, d.title, d.what, d.rule, *d.signature]).encode() + b"\1")
+    return digest.hexdigest()
+
+
+def _verdicts_path(root):
+    from farm.paths import repo_state_dir
+
+    return repo_state_dir(root) / "moment-matches.json"
+
+
+def _load_verdicts(root, key: str) -> dict:
+    import json
+
+    try:
+        data = json.loads(_verdicts_path(root).read_text())
+        if data.get("key") == key:
+            return {mid: tuple(v) for mid, v in data["verdicts"].items()}
+    except (OSError, ValueError, AttributeError, KeyError, TypeError):
+        pass
+    return {}
+
+
+def _save_verdicts(root, key: str, verdicts: dict) -> None:
+    import json
+
+    from farm.fsutil import atomic_write
+
+    try:
+        atomic_write(_verdicts_path(root), json.dumps({"key": key, "verdicts": verdicts}))
+    except OSError:
+        pass  # a cache that cannot be written only costs time
 
 
 def event_key(correction_id: str, session_id: str) -> str:
