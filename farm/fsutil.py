@@ -75,3 +75,19 @@ def inside(root: Path, relative: str) -> Path:
     if is_git_part(target.relative_to(top)):
         raise InvalidInput(f"path {relative!r} leads into .git/, which farm never touches")
     return target
+
+
+def require_regular(path: Path, rel: str) -> bool:
+    """True when `path` is a regular file, False when there is nothing there; anything else
+    (a folder, a pipe, a device) is refused before farm opens it: reading a pipe would hang."""
+    try:
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
+        return False
+    except OSError as exc:
+        raise InvalidInput(f"{rel}: {exc.strerror}") from None
+    if stat.S_ISDIR(mode):
+        raise InvalidInput(f"{rel} is a folder where farm expects a file")
+    if not stat.S_ISREG(mode):
+        raise InvalidInput(f"{rel} is not a regular file (a pipe or a device?)")
+    return True

@@ -152,7 +152,20 @@ def path_states(root: Path, paths: list[str]) -> dict[str, PathState]:
             if code[0] == "R":
                 states[source] = PathState(code, renamed_to=path)
         states[path] = PathState(code)
+    if any(state.code[0] == "D" for state in states.values()):
+        _staged_renames(root, states)
     return states
+
+
+def _staged_renames(root: Path, states: dict[str, PathState]) -> None:
+    """A staged deletion may be half of a staged rename whose new path lies outside the paths
+    asked about; `git diff --cached -M` pairs them (rare, so its cost is paid only then)."""
+    out = _repo(root).git.diff("--cached", "-M", "-z", "--name-status", "--diff-filter=R")
+    parts = out.split("\0")
+    for i in range(0, len(parts) - 2, 3):
+        source, dest = parts[i + 1], parts[i + 2]
+        if source in states and states[source].code[0] == "D":
+            states[source] = PathState(states[source].code, renamed_to=dest)
 
 
 def dirty_paths(root: Path, paths: list[str]) -> set[str]:
@@ -179,6 +192,7 @@ def _index_lock(gdir: Path, wait: float = INDEX_LOCK_WAIT):
     while True:
         try:
             fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o666)
+            os.write(fd, f"farm {os.getpid()}\n".encode())  # so recovery can tell farm's lock from a git's
             break
         except FileExistsError:
             if time.monotonic() > deadline:
@@ -215,6 +229,7 @@ def commit_paths(root: Path, paths: list[str], message: str, when: datetime | No
     gdir = Path(repo.git_dir)
     head = None if state.unborn else repo.head.commit.hexsha
     dated = {"GIT_AUTHOR_DATE": when.isoformat(), "GIT_COMMITTER_DATE": when.isoformat()} if when else {}
+    moved = False
     try:
         with tempfile.TemporaryDirectory(dir=gdir, prefix="farm-commit-") as tmp, _index_lock(gdir) as lock:
             private = {"GIT_INDEX_FILE": str(Path(tmp) / "index")}
@@ -232,8 +247,15 @@ def commit_paths(root: Path, paths: list[str], message: str, when: datetime | No
             next_index = _next_index(repo, gdir, Path(tmp), paths, private, len(tree))
             subject = message.splitlines()[0] if message.strip() else "farm"
             repo.git.update_ref("-m", f"commit: {subject}", "HEAD", sha, *([head] if head else ["0" * 40]))
-            os.replace(next_index, lock)  # git's own protocol: the lock file's content becomes the index
-            os.replace(lock, gdir / "index")
+            moved = True  # from here on the commit has landed: nothing may report a failure
+            try:
+                os.replace(next_index, lock)  # git's own protocol: the lock file's content becomes the index
+                os.replace(lock, gdir / "index")
+                moved = False
+            except OSError:
+                pass
+        if moved:  # the index could not be swapped in: let git bring these paths up to HEAD instead
+            repo.git.execute(["git", "reset", "-q", sha, "--", *paths], with_exceptions=False)
     except git.GitCommandError as exc:
         reason = (exc.stderr or str(exc)).strip().splitlines()
         detail = reason[-1].strip() if reason else "unknown reason"
@@ -260,20 +282,29 @@ def _next_index(repo, gdir: Path, tmp: Path, paths: list[str], private: dict, wi
     return copy
 
 
+def _config_value(repo, section: str, option: str) -> str | None:
+    """A setting as git reads it (system, global, repo and worktree files), without a git process."""
+    try:
+        value = repo.config_reader().get_value(section, option, default=None)
+    except Exception:  # an unreadable config: let git itself decide later
+        return None
+    return None if value is None else str(value)
+
+
 def _config_bool(repo, key: str) -> bool:
-    status, out, _ = repo.git.execute(["git", "config", "--type=bool", "--get", key],
-                                      with_extended_output=True, with_exceptions=False)
-    return status == 0 and out.strip() == "true"
+    section, option = key.split(".", 1)
+    return (_config_value(repo, section, option) or "").strip().lower() in ("true", "yes", "on", "1")
 
 
 def _hook(repo, name: str) -> Path | None:
     """The repo's `name` hook when there is one that git would run (core.hooksPath honoured)."""
-    status, out, _ = repo.git.execute(["git", "rev-parse", "--git-path", f"hooks/{name}"],
-                                      with_extended_output=True, with_exceptions=False)
-    if status != 0:
-        return None
-    path = Path(out.strip())
-    path = path if path.is_absolute() else Path(repo.working_tree_dir) / path
+    configured = _config_value(repo, "core", "hooksPath")
+    if configured:
+        folder = Path(os.path.expanduser(configured))
+        folder = folder if folder.is_absolute() else Path(repo.working_tree_dir) / folder
+    else:
+        folder = Path(repo.common_dir) / "hooks"
+    path = folder / name
     return path if path.is_file() and os.access(path, os.X_OK) else None
 
 
@@ -380,19 +411,30 @@ def remote_url(root: Path, name: str = "origin") -> str | None:
         return None
 
 
+def shown_url(text: str) -> str:
+    """`text` with any URL's user:password dropped and secrets redacted: fit for a message or a file."""
+    import re
+
+    from farm.redact import redact
+
+    return redact(re.sub(r"(\b[a-zA-Z][\w+.-]*://)[^/@\s]*@", r"\1", text))
+
+
 def clone(url: str, dest: Path) -> Path:
     """Clone `url` into `dest` (which must not exist yet); the clone's work tree."""
     import git
 
     if url.startswith("-"):
-        raise GitStateError(f"could not clone {url!r}: not a URL")
+        raise GitStateError(f"could not clone {shown_url(url)!r}: not a URL")
+    if url.startswith("ext::") or "::" in url.split("://")[0]:
+        raise GitStateError(f"could not clone {shown_url(url)!r}: farm clones only plain URLs and paths")
     try:  # never wait for a password prompt: fail and say so
         git.Repo.clone_from(url, str(dest), multi_options=["--quiet", "--no-recurse-submodules"],
                             env={"GIT_TERMINAL_PROMPT": "0", "GIT_ASKPASS": "", "SSH_ASKPASS": ""})
     except git.GitCommandError as exc:
         lines = [line.strip().removeprefix("stderr:").strip(" '") for line in (exc.stderr or "").splitlines()]
         detail = next((line for line in reversed(lines) if line), "git clone failed")
-        raise GitStateError(f"could not clone {url} ({detail})") from None
+        raise GitStateError(f"could not clone {shown_url(url)} ({shown_url(detail)})") from None
     return dest
 
 
@@ -489,23 +531,50 @@ def unstage(root: Path, paths: list[str]) -> None:
         repo.git.rm("--cached", "-q", "--ignore-unmatch", "--", *paths)
 
 
-def clear_stale_index_lock(root: Path, older_than: float) -> bool:
-    """Remove .git/index.lock when it predates `older_than` plus a grace period: a git that
-    farm started and that was killed with it. A fresh lock belongs to a live git: kept."""
-    import time
+def clear_stale_index_lock(root: Path, older_than: float, owner_pid: int | None = None) -> bool:
+    """After a farm was killed mid-commit: remove what it left in git's folder. Its private
+    index folders go; `index.lock` goes when farm wrote it (it holds farm's pid), after
+    `older_than` (the journal's time), and that farm is dead. A git's lock is kept."""
+    import shutil
 
-    lock = git_dir(root) / "index.lock"
+    gdir = git_dir(root)
+    for leftover in gdir.glob("farm-commit-*"):
+        shutil.rmtree(leftover, ignore_errors=True)
+    lock = gdir / "index.lock"
     try:
         mtime = lock.stat().st_mtime
     except FileNotFoundError:
         return False
-    deadline = time.time() + 5
-    while lock.exists() and time.time() < deadline:
-        time.sleep(0.1)  # a git still running finishes and removes its own lock
-    if lock.exists() and mtime >= older_than - 1 and time.time() - mtime > 5:
-        lock.unlink(missing_ok=True)
+    if mtime < older_than - 1:
+        return False  # older than farm's change: someone else's
+    if owner_pid is not None and _lock_owner(lock) == owner_pid and not _alive(owner_pid):
+        lock.unlink(missing_ok=True)  # farm's own lock, and that farm is gone
         return True
-    return False
+    return False  # a git's lock (farm's gits never take it): never taken from it
+
+
+def _lock_owner(lock: Path) -> int | None:
+    """The farm process that holds `lock` (farm writes its pid in the lock it takes; git's hold an index)."""
+    try:
+        head = lock.read_bytes()[:32]
+    except OSError:
+        return None
+    if head.startswith(b"farm "):
+        try:
+            return int(head[5:].split()[0])
+        except (ValueError, IndexError):
+            return None
+    return None
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def ignored_paths(root: Path, paths: list[str]) -> set[str]:

@@ -34,7 +34,7 @@ from pathlib import Path
 from farm import git, model
 from farm.artifacts import Planned
 from farm.errors import FarmError, GitStateError, InvalidInput
-from farm.fsutil import atomic_write, inside
+from farm.fsutil import atomic_write, inside, require_regular
 from farm.project import Farm
 
 JOURNAL = "farm-journal.json"
@@ -136,7 +136,7 @@ class Change:
             raise RuntimeError("a change cannot grow after it was applied")
         path = inside(self.farm.root, rel)
         git_rel = path.relative_to(self.farm.root.resolve()).as_posix()
-        _require_regular(path, rel)
+        require_regular(path, rel)
         self._targets[git_rel] = _Target(rel, path, git_rel, data)
 
     # -- applying ------------------------------------------------------------------
@@ -180,7 +180,7 @@ class Change:
             old = _read_or_none(t.path)
             entries.append({"path": t.git_rel, "old": None if old is None else base64.b64encode(old).decode(),
                             "new": None if t.data is None else _digest(t.data)})
-        journal = {"version": 2, "head": git.head_sha(self.farm.root), "at": time.time(),
+        journal = {"version": 2, "head": git.head_sha(self.farm.root), "at": time.time(), "pid": os.getpid(),
                    "files": entries, "commit": self._commit_paths}
         atomic_write(_journal_path(self.farm), json.dumps(journal))
         self._journal_open = True
@@ -244,19 +244,6 @@ class Change:
         if self._journal_open:
             _journal_path(self.farm).unlink(missing_ok=True)
             self._journal_open = False
-
-
-def _require_regular(path: Path, rel: str) -> None:
-    try:
-        mode = os.stat(path).st_mode
-    except FileNotFoundError:
-        return
-    except OSError as exc:
-        raise InvalidInput(f"{rel}: {exc.strerror}") from None
-    if stat.S_ISDIR(mode):
-        raise InvalidInput(f"{rel} is a folder where farm expects a file; nothing was written")
-    if not stat.S_ISREG(mode):
-        raise InvalidInput(f"{rel} is not a regular file (a pipe or a device?); nothing was written")
 
 
 def _leave_alone(t: _Target, state: git.PathState | None) -> str | None:
@@ -343,7 +330,9 @@ def recover(farm: Farm) -> str | None:
     if journal is None:
         path.unlink(missing_ok=True)
         return None
-    git.clear_stale_index_lock(farm.root, older_than=journal.get("at", 0))
+    pid = journal.get("pid")
+    git.clear_stale_index_lock(farm.root, older_than=journal.get("at", 0),
+                               owner_pid=pid if isinstance(pid, int) and pid != os.getpid() else None)
     if _landed(farm, journal):
         git.unstage(farm.root, journal["commit"])  # the index takes HEAD's entries, if it had not yet
         path.unlink()
