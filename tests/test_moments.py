@@ -299,3 +299,19 @@ def test_match_verdicts_are_kept_until_the_corrections_change(farm, monkeypatch)
         assert "rebuilt" in str(exc)  # a changed correction means matching again
     else:
         raise AssertionError("a changed correction reused the old verdicts")
+
+
+def test_lines_claude_code_writes_itself_are_not_user_turns(repo, tmp_path):
+    from farm.moments.turns import user_turns
+
+    s = claude_session(repo, datetime.now(timezone.utc), [(FIXED, STILL)])
+    extra = [
+        {"type": "user", "isCompactSummary": True, "message": {"role": "user", "content": "no, that's wrong: summary"}},
+        {"type": "user", "message": {"role": "user", "content": "<local-command-stdout>no, wrong</local-command-stdout>"}},
+        {"type": "user", "isMeta": True, "message": {"role": "user", "content": "Caveat: no, that's wrong"}},
+    ]
+    with s["path"].open("a") as fh:
+        for n, line in enumerate(extra):
+            fh.write(json.dumps({**line, "uuid": f"x{n}", "sessionId": s["session_id"], "timestamp": _stamp(datetime.now(timezone.utc))}) + "\n")
+    turns = user_turns("claude", s["path"])
+    assert [t.turn_id for t in turns][1:] == s["uuids"] and turns[1].text == STILL
