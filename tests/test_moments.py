@@ -315,3 +315,15 @@ def test_lines_claude_code_writes_itself_are_not_user_turns(repo, tmp_path):
             fh.write(json.dumps({**line, "uuid": f"x{n}", "sessionId": s["session_id"], "timestamp": _stamp(datetime.now(timezone.utc))}) + "\n")
     turns = user_turns("claude", s["path"])
     assert [t.turn_id for t in turns][1:] == s["uuids"] and turns[1].text == STILL
+
+
+def test_a_codex_subagent_thread_has_no_user_turns(repo):
+    from farm.moments.turns import user_turns
+
+    s = codex_session(repo, datetime.now(timezone.utc), [(FIXED, STILL)])
+    assert len(user_turns("codex", s["path"])) == 2
+    lines = s["path"].read_text().splitlines()
+    meta = json.loads(lines[0])
+    meta["payload"]["source"] = {"subagent": {"thread_spawn": {"parent_thread_id": "p"}}}
+    s["path"].write_text("\n".join([json.dumps(meta), *lines[1:]]) + "\n")
+    assert user_turns("codex", s["path"]) == []

@@ -145,6 +145,8 @@ def _codex_turns(path: Path, lines: list[dict]) -> list[UserTurn]:
         if not isinstance(payload, dict):
             continue
         kind, ptype = obj.get("type"), payload.get("type")
+        if kind == "session_meta" and not built.turns and _codex_fork(payload):
+            return []  # a subagent thread: it replays its parent's turns, then takes an agent's orders
         if kind == "event_msg" and ptype == "user_message" and isinstance(payload.get("message"), str):
             if payload["message"].strip():
                 built.user_said(f"{path.name}:{number}", epoch(obj.get("timestamp")), payload["message"])
@@ -155,3 +157,10 @@ def _codex_turns(path: Path, lines: list[dict]) -> list[UserTurn]:
         elif kind == "response_item" and ptype in ("function_call", "custom_tool_call", "local_shell_call"):
             built.agent_said(_tool(payload.get("name") or ptype, payload.get("arguments") or payload.get("input")))
     return built.turns
+
+
+def _codex_fork(meta: dict) -> bool:
+    """A subagent's or fork's rollout (as the usage reader tells them, docs/sessions.md)."""
+    source = meta.get("source")
+    return bool(meta.get("forked_from_id") or meta.get("parent_thread_id") or meta.get("thread_source") == "subagent"
+                or (isinstance(source, dict) and "subagent" in source))
