@@ -327,3 +327,26 @@ def test_a_codex_subagent_thread_has_no_user_turns(repo):
     meta["payload"]["source"] = {"subagent": {"thread_spawn": {"parent_thread_id": "p"}}}
     s["path"].write_text("\n".join([json.dumps(meta), *lines[1:]]) + "\n")
     assert user_turns("codex", s["path"]) == []
+
+
+def test_a_miss_captured_from_a_transcript_file_is_dated_by_its_session(farm):
+    start = datetime.now(timezone.utc) - timedelta(days=5)
+    s = claude_session(farm, start, [("Cleaned up the repo.", MIGRATIONS)])  # never imported
+    _capture_migrations("--session", str(s["path"]))
+    (_path, miss), = _events(farm)
+    at = datetime.fromisoformat(miss["at"].replace("Z", "+00:00"))
+    assert start <= at + timedelta(seconds=1) and at <= start + timedelta(minutes=2)  # the session's, days ago
+    assert miss["session_id"] == s["session_id"]
+
+
+def test_capture_moment_asks_with_the_draft_as_the_default(farm):
+    claude_session(farm, datetime.now(timezone.utc) - timedelta(days=1), [(FIXED, STILL)])
+    assert run_farm("sessions", "import").code == 0
+    (group,) = run_farm("inbox", "--json").json()["groups"]
+    # Enter keeps the drafted title and what; then the rule and the kind are asked.
+    answers = "\n\nRun the failing command before saying it is fixed.\nprompt\n"
+    result = run_farm("capture", "--moment", group["id"], "--json", input=answers)
+    assert result.code == 0, result.err
+    correction = model.load_correction(farm / "corrections" / f"{result.json()['id']}.md")
+    assert correction.title == STILL[:77].rsplit(" ", 1)[0] + "…" and STILL in correction.what
+    assert correction.rule == "Run the failing command before saying it is fixed."
