@@ -542,3 +542,18 @@ def test_recovery_removes_the_index_lock_of_a_killed_farm_but_not_a_live_gits(fa
     recover(open_farm(farm))
     assert lock.exists()  # a live git's lock is never taken from it
     lock.unlink()
+
+
+def test_a_removal_never_deletes_a_file_with_uncommitted_changes(farm):
+    from farm.project import open_farm
+    from farm.writer import Change
+
+    (farm / "notes.md").write_text("committed\n")
+    git(farm, "add", "notes.md")
+    git(farm, "commit", "-qm", "notes")
+    (farm / "notes.md").write_text("committed\nand my uncommitted line\n")
+    change = Change(open_farm(farm))
+    change.remove("notes.md")
+    written = change.commit("farm: remove")
+    assert (farm / "notes.md").read_text().endswith("my uncommitted line\n")
+    assert written.skipped == ["notes.md"] and "uncommitted changes" in written.note
