@@ -258,9 +258,10 @@ def finish_session(agent: str, event: dict) -> None:
 
     prune()
     if farm is not None:
-        from farm.hooks.pending import fold
+        from farm.hooks.pending import fold_in_background, queue_dir
 
-        fold(farm.root)
+        if any(queue_dir(farm.root).glob("*.json")):
+            fold_in_background(farm.root)  # it may wait for the repo's lock: not in the hook's time
 
 
 HANDLERS = {
