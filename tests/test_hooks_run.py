@@ -437,3 +437,28 @@ def test_guard_tools_are_names_or_globs_and_other_tools_match_their_whole_input(
     assert first_hit([mcp], "Bash", {"command": "psql prod-db"}) is None
     assert first_hit([bash_ask, bash_deny], "Bash", {"command": "psql prod-db"}).guard.decision == "deny"
     assert first_hit([bash_ask], "Bash", "not a mapping") is None
+
+
+def test_the_hook_path_loads_no_click_sqlmodel_gitpython_or_yaml(rules_farm):
+    """Speed is measured in bench/bench_hooks.py; here, that the heavy libraries stay out."""
+    import subprocess
+    import sys
+
+    heavy = ("click", "sqlmodel", "sqlalchemy", "git", "jinja2", "yaml", "rich", "genai_prices")
+    probe = (
+        "import io, json, sys\n"
+        "from farm.hooks.fast import run_hook\n"
+        "out = io.StringIO()\n"
+        "run_hook('claude', io.StringIO(sys.argv[1]), out)\n"
+        f"print(json.dumps([out.getvalue(), sorted(m for m in sys.modules if m.split('.')[0] in {heavy!r})]))\n"
+    )
+    prompt = event("UserPromptSubmit", rules_farm, prompt="Rename a column of the users table in a migration")
+    answers = []
+    for payload in (prompt, bash(rules_farm, "git push --force origin main"), bash(rules_farm, "ls")):
+        run_hook(payload, rules_farm)  # the first run may build the rule book
+        done = subprocess.run([sys.executable, "-c", probe, json.dumps(dict(payload, session_id="fresh"))],
+                              cwd=rules_farm, capture_output=True, text=True, check=True)
+        answered, loaded = json.loads(done.stdout)
+        assert loaded == [], loaded
+        answers.append(answered)
+    assert "additionalContext" in answers[0] and '"deny"' in answers[1] and answers[2] == ""
