@@ -28,7 +28,7 @@ DEFAULTS: dict[str, Any] = {
     "prices": {},
     # hooks (`farm hooks run claude`): rules served per prompt, and the budget stop rule
     "serve_rules": 3,  # at most this many corrections served per prompt
-    "serve_min_score": 12,  # matcher score (0-100) a correction needs to be served
+    "serve_min_score": 26,  # matcher score (0-100) a correction needs to be served (recurrence: 27)
     "serve_max_tokens": 300,  # the served block's size, about four characters a token
     "session_budget_usd": None,  # a hard cap per session: past it, the hooks stop the session
     "task_budgets_usd": {},  # per task type: {"bug fix" = 5.0}, wins over session_budget_usd

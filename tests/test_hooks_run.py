@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import time
 from pathlib import Path
@@ -462,3 +463,29 @@ def test_the_hook_path_loads_no_click_sqlmodel_gitpython_or_yaml(rules_farm):
         assert loaded == [], loaded
         answers.append(answered)
     assert "additionalContext" in answers[0] and '"deny"' in answers[1] and answers[2] == ""
+
+
+RELEVANT = {  # prompt -> the demo correction it should be served (id prefix)
+    "the tests are failing, make CI green": "agent-deletes-failing-tests",
+    "create a new database migration adding an index": "migration-added-without-its-down-step",
+    "convert this file's line endings": "edits-convert-crlf-files-to-lf",
+    "Draft a blog post about our release, keep the main point": "draft-drops-the-stated-takeaway",
+}
+UNRELATED = ["Write a haiku about autumn leaves", "What is the capital of France?", "Explain what this regex does",
+             "Fix the typo in the footer", "Update the README with install steps", "Please refactor the login handler"]
+
+
+def test_on_the_demo_farm_each_prompt_gets_its_rule_and_unrelated_prompts_get_none(tmp_path, monkeypatch):
+    """The serving threshold (serve_min_score) was set by hand on these prompts: a check that it
+    still separates them, not a measure of how well it does on a real farm."""
+    from farm.demo import build_demo
+
+    root = tmp_path / "demo"
+    build_demo(root)
+    monkeypatch.chdir(root)
+    for n, (prompt, wanted) in enumerate(RELEVANT.items()):
+        out = _out(run_hook(event("UserPromptSubmit", root, session_id=f"r{n}", prompt=prompt), root))
+        served = re.findall(r"\[farm:([a-z0-9-]+)\]", out["hookSpecificOutput"]["additionalContext"])
+        assert served[0].startswith(wanted), (prompt, served)
+    for n, prompt in enumerate(UNRELATED):
+        assert _out(run_hook(event("UserPromptSubmit", root, session_id=f"u{n}", prompt=prompt), root)) is None, prompt
