@@ -34,10 +34,6 @@ class Live:
     def price_unknown(self) -> bool:
         return any(c is None for _tokens, c in self.data["calls"].values())
 
-    @property
-    def served(self) -> list[dict]:
-        return self.data["served"]
-
     def save(self) -> None:
         write_json(self.path, self.data)
 

@@ -15,7 +15,7 @@ import sys
 import time
 from pathlib import Path
 
-from farm.hooks.runtime import read_json, safe_name, state_dir, write_json
+from farm.hooks.runtime import read_json, safe_name, write_json
 
 
 def queue_dir(root: Path) -> Path:
