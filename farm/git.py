@@ -317,7 +317,7 @@ def _hooks_folder(repo) -> tuple[Path, bool]:
     if configured:
         folder = Path(os.path.expanduser(configured))
         return (folder if folder.is_absolute() else Path(repo.working_tree_dir) / folder), True
-    return Path(repo.common_dir) / "hooks", False
+    return Path(repo.common_dir).resolve() / "hooks", False
 
 
 def _run_hook(repo, name: str, *args: str, env: dict) -> None:
