@@ -489,3 +489,10 @@ def test_on_the_demo_farm_each_prompt_gets_its_rule_and_unrelated_prompts_get_no
         assert served[0].startswith(wanted), (prompt, served)
     for n, prompt in enumerate(UNRELATED):
         assert _out(run_hook(event("UserPromptSubmit", root, session_id=f"u{n}", prompt=prompt), root)) is None, prompt
+
+
+def test_a_huge_prompt_is_matched_on_its_head(rules_farm):
+    migration = _ids(rules_farm)["migration-dropped-the-users-table"]
+    prompt = "Rename the email column of the users table in a new migration.\n" + "log line 42 ok\n" * 50_000
+    out = _out(run_hook(event("UserPromptSubmit", rules_farm, prompt=prompt), rules_farm))
+    assert migration in out["hookSpecificOutput"]["additionalContext"]

@@ -20,6 +20,7 @@ from pathlib import Path
 from farm.hooks.runtime import HookFarm, find_farm
 
 SOURCES_THAT_LOSE_CONTEXT = ("clear", "compact")
+QUERY_CHARS = 4000  # a prompt's head says what it is about; a pasted 100 KB log would only cost time
 
 
 def answer(agent: str, event: dict) -> dict | None:
@@ -88,6 +89,7 @@ def _serve(live, farm: HookFarm, event_name: str, query: str, heading: str) -> s
     from farm.hooks.live import record_served
     from farm.hooks.rules import line, load_matcher, load_rulebook, relevant
 
+    query = query[:QUERY_CHARS]
     if not query.strip():
         return ""
     book = load_rulebook(farm)
