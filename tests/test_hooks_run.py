@@ -491,8 +491,8 @@ def test_on_the_demo_farm_each_prompt_gets_its_rule_and_unrelated_prompts_get_no
         assert _out(run_hook(event("UserPromptSubmit", root, session_id=f"u{n}", prompt=prompt), root)) is None, prompt
 
 
-def test_a_huge_prompt_is_matched_on_its_head(rules_farm):
-    migration = _ids(rules_farm)["migration-dropped-the-users-table"]
-    prompt = "Rename the email column of the users table in a new migration.\n" + "log line 42 ok\n" * 50_000
-    out = _out(run_hook(event("UserPromptSubmit", rules_farm, prompt=prompt), rules_farm))
-    assert migration in out["hookSpecificOutput"]["additionalContext"]
+def test_a_huge_prompt_is_matched_on_its_head_only(rules_farm):
+    ask = "Rename the email column of the users table in a new migration."
+    assert _out(run_hook(event("UserPromptSubmit", rules_farm, session_id="a", prompt=ask), rules_farm)) is not None
+    pasted = "Here is the build output:\n" + "step 17 of 90 compiled fine\n" * 20_000 + ask  # 560 KB
+    assert _out(run_hook(event("UserPromptSubmit", rules_farm, session_id="b", prompt=pasted), rules_farm)) is None
