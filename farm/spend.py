@@ -114,6 +114,34 @@ def spend(
     return ordered, total
 
 
+def spend_document(
+    by: str,
+    filters: Filters,
+    tz: tzinfo,
+    loops_only: bool = False,
+    corrections: dict[str, list[str]] | None = None,
+    refresh: bool = True,
+) -> dict:
+    """What `farm spend` reports (its --json shape). With `refresh`, the agents' default log
+    folders are imported first, so the figures are never older than the logs."""
+    from farm.sessions.pricing import active_pricer
+    from farm.sessions.store import connect
+
+    if refresh:
+        from farm.sessions.importer import refresh_store
+
+        refresh_store()
+    db = connect()
+    try:
+        if loops_only:
+            rows, total = loops(db, active_pricer(), filters)
+            return {"rows": rows, "total": total}
+        found, overall = spend(db, by, active_pricer(), filters, tz, corrections)
+    finally:
+        db.close()
+    return {"by": by, "time_zone": str(tz), "rows": [r.as_dict() for r in found], "total": overall.as_dict()}
+
+
 def _add(row: SpendRow, agent, sid, model, usage: Usage, cost: float | None, calls: int) -> None:
     row.sessions.add((agent, sid))
     row.usage = row.usage + usage

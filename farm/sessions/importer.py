@@ -355,29 +355,37 @@ def _max(a, b):
 
 
 def _refresh_sessions(db: sqlite3.Connection, keys: set) -> None:
-    """Recompute the aggregates of the sessions in `keys` from their files and calls."""
+    """Recompute the aggregates of the sessions in `keys` from their files and calls.
+
+    Only those sessions' rows are read (through a temp table of their keys), so an import
+    that touched one session costs the same in a store of ten sessions or ten thousand.
+    """
     if not keys:
         return
+    _mark_touched(db, keys)
     files: dict = {}
     for row in db.execute(
-        "SELECT agent, session_id, path, subagent, start, end, cwd, branch, first_prompt, turns, tool_calls "
-        "FROM files ORDER BY subagent, start"
+        "SELECT f.agent, f.session_id, f.path, f.subagent, f.start, f.end, f.cwd, f.branch, f.first_prompt, "
+        "f.turns, f.tool_calls FROM touched t CROSS JOIN files f ON f.agent = t.agent AND f.session_id = t.session_id "
+        "ORDER BY f.subagent, f.start"
     ):
-        if (row[0], row[1]) in keys:
-            files.setdefault((row[0], row[1]), []).append(row[2:])
+        files.setdefault((row[0], row[1]), []).append(row[2:])
     totals = {}
     for agent, sid, *row in db.execute(
-        "SELECT agent, session_id, COUNT(*), SUM(input), SUM(output), SUM(cw5), SUM(cw1), SUM(cread), "
-        "SUM(reasoning), MIN(ts), MAX(ts) FROM calls GROUP BY agent, session_id"
+        "SELECT c.agent, c.session_id, COUNT(*), SUM(c.input), SUM(c.output), SUM(c.cw5), SUM(c.cw1), "
+        "SUM(c.cread), SUM(c.reasoning), MIN(c.ts), MAX(c.ts) "
+        "FROM touched t CROSS JOIN calls c ON c.agent = t.agent AND c.session_id = t.session_id "
+        "GROUP BY c.agent, c.session_id"
     ):
-        if (agent, sid) in keys:
-            totals[(agent, sid)] = row
+        totals[(agent, sid)] = row
     models: dict = {}
     for agent, sid, model in db.execute(
-        "SELECT agent, session_id, model FROM calls GROUP BY agent, session_id, model ORDER BY SUM(output) DESC"
+        "SELECT c.agent, c.session_id, c.model "
+        "FROM touched t CROSS JOIN calls c ON c.agent = t.agent AND c.session_id = t.session_id "
+        "GROUP BY c.agent, c.session_id, c.model ORDER BY SUM(c.output) DESC"
     ):
         models.setdefault((agent, sid), []).append(model)
-    growth = _context_growth(db, keys)
+    growth = _context_growth(db)
     rows = []
     for key in keys:
         found = files.get(key)
@@ -395,6 +403,13 @@ def _refresh_sessions(db: sqlite3.Connection, keys: set) -> None:
             "\n".join(models.get(key, [])), *(v or 0 for v in total[1:7]), *growth.get(key, (0, 0, 0)), None,
         ))
     db.executemany("INSERT OR REPLACE INTO sessions VALUES (" + ", ".join("?" * 23) + ")", rows)
+
+
+def _mark_touched(db: sqlite3.Connection, keys: set) -> None:
+    """The temp table `touched` holds exactly `keys` (this connection only)."""
+    db.execute("CREATE TEMP TABLE IF NOT EXISTS touched (agent TEXT, session_id TEXT, PRIMARY KEY (agent, session_id))")
+    db.execute("DELETE FROM touched")
+    db.executemany("INSERT INTO touched VALUES (?, ?)", sorted(keys))
 
 
 def _annotate(db: sqlite3.Connection, keys: set) -> None:
@@ -470,15 +485,16 @@ def _log_commits(root: Path, since, until) -> list:
         return []
 
 
-def _context_growth(db, keys: set) -> dict:
-    """{session: context size (tokens read) of its main thread's first, largest and last call}."""
+def _context_growth(db) -> dict:
+    """{session: context size (tokens read) of its main thread's first, largest and last call},
+    for the sessions in the temp table `touched`."""
     sizes: dict = {}
     for agent, sid, context in db.execute(
-        "SELECT c.agent, c.session_id, c.context FROM calls c JOIN files f ON f.path = c.file "
+        "SELECT c.agent, c.session_id, c.context FROM touched t CROSS "
+        "JOIN calls c ON c.agent = t.agent AND c.session_id = t.session_id JOIN files f ON f.path = c.file "
         "WHERE f.subagent = 0 ORDER BY c.agent, c.session_id, c.ts"
     ):
-        if (agent, sid) in keys:
-            sizes.setdefault((agent, sid), []).append(context)
+        sizes.setdefault((agent, sid), []).append(context)
     return {key: (s[0], max(s), s[-1]) for key, s in sizes.items()}
 
 
@@ -499,22 +515,126 @@ def import_into_store(
 ) -> tuple[ImportSummary, int]:
     """Import into the user's store under a lock; then, when the farm at `farm_root` records
     sessions, write its session summaries. Returns the summary and how many were written."""
-    from filelock import FileLock, Timeout
-
     from farm.paths import farm_home
     from farm.sessions.store import connect
 
-    try:
-        with FileLock(str(farm_home() / "sessions.lock"), timeout=lock_timeout):
-            db = connect()
-            try:
-                summary = import_sessions(db, sources, progress=progress)
-                written = _write_farm_summaries(db, farm_root) if farm_root else 0
-            finally:
-                db.close()
-    except Timeout:
-        raise InvalidInput("another `farm sessions import` is running; try again when it ends") from None
+    with _store_lock(farm_home() / "sessions.lock", lock_timeout):
+        db = connect()
+        try:
+            summary = import_sessions(db, sources, progress=progress)
+            written = _write_farm_summaries(db, farm_root) if farm_root else 0
+        finally:
+            db.close()
     return summary, written
+
+
+def refresh_store() -> ImportSummary:
+    """Bring the store up to date with the agents' default log folders (what a report runs
+    first, so it is never stale); writes nothing but the store."""
+    return import_into_store(discover_sources(None, None))[0]
+
+
+class _store_lock:
+    """An exclusive lock on `path` for `timeout` seconds: flock where there is one (the same
+    lock filelock takes on POSIX, without its import), filelock elsewhere."""
+
+    def __init__(self, path: Path, timeout: float):
+        self.path, self.timeout, self.held = path, timeout, None
+
+    def __enter__(self):
+        try:
+            import fcntl
+        except ImportError:
+            self.held = _filelock(self.path, self.timeout)
+            return self
+        fh = open(self.path, "a")
+        deadline = time.monotonic() + self.timeout
+        while True:
+            try:
+                fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except OSError:
+                if time.monotonic() >= deadline:
+                    fh.close()
+                    raise _busy() from None
+                time.sleep(0.05)
+        self.held = fh
+        return self
+
+    def __exit__(self, *exc):
+        if hasattr(self.held, "release"):
+            self.held.release()
+        else:
+            self.held.close()  # closing the file releases the flock
+
+
+def _filelock(path: Path, timeout: float):
+    from filelock import FileLock, Timeout
+
+    lock = FileLock(str(path), timeout=timeout)
+    try:
+        lock.acquire()
+    except Timeout:
+        raise _busy() from None
+    return lock
+
+
+def _busy() -> InvalidInput:
+    return InvalidInput("another `farm sessions import` is running; try again when it ends")
+
+
+def import_report(summary: ImportSummary, written: int) -> dict:
+    """What `farm sessions import` reports (its --json shape): the run, and the store's totals."""
+    from farm.sessions.pricing import active_pricer
+    from farm.sessions.store import connect, ensure_tiers
+
+    db = connect()
+    try:
+        ensure_tiers(db)
+        models = _model_totals(db, active_pricer())
+        total_sessions = db.execute("SELECT COUNT(*) FROM sessions").fetchone()[0]
+    finally:
+        db.close()
+    return {
+        "files": summary.files,
+        "files_read": summary.files_read,
+        "files_unchanged": summary.files_unchanged,
+        "lines": summary.lines,
+        "responses_new": summary.calls_new,
+        "responses_updated": summary.calls_updated,
+        "duplicates": summary.duplicates,
+        "ignored_lines": summary.ignored,
+        "skipped_lines": dict(summary.skipped),
+        "unreadable_files": dict(summary.unreadable),
+        "sessions": len(summary.sessions_touched),
+        "sessions_total": total_sessions,
+        "summaries_written": written,
+        "seconds": round(summary.seconds, 3),
+        "models": models,
+    }
+
+
+def _model_totals(db, pricer) -> dict:
+    from datetime import datetime, timezone
+
+    out: dict = {}
+    for model, tier, ts, *tokens in db.execute(
+        "SELECT model, tier, MIN(ts), SUM(input), SUM(output), SUM(cw5), SUM(cw1), SUM(cread), SUM(reasoning) "
+        "FROM calls GROUP BY model, tier, CAST(ts / 86400 AS INTEGER)"
+    ):
+        usage = Usage.from_tuple(tokens)
+        cost = pricer.cost(model, usage, tier, datetime.fromtimestamp(ts, tz=timezone.utc))
+        row = out.setdefault(model, {"usage": Usage(), "cost": 0.0, "unknown": False})
+        row["usage"] = row["usage"] + usage
+        if cost is None:
+            row["unknown"] = True
+        else:
+            row["cost"] += cost
+    return {
+        model: {**r["usage"].as_dict(), "cost_usd": None if r["unknown"] else round(r["cost"], 6),
+                "price_unknown": r["unknown"]}
+        for model, r in sorted(out.items())
+    }
 
 
 def _write_farm_summaries(db: sqlite3.Connection, root: Path) -> int:

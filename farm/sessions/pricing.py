@@ -287,13 +287,9 @@ def reset_active_pricer() -> None:
 
 
 def _farm_root():
-    from farm import git
-    from farm.errors import NotAGitRepo
+    from farm.paths import work_tree_root
 
-    try:
-        return git.find_root()
-    except NotAGitRepo:
-        return None
+    return work_tree_root()
 
 
 def _stamp(path) -> tuple:

@@ -15,7 +15,7 @@ from pathlib import Path
 from farm.paths import farm_home
 from farm.sessions.model import SessionRecord, Usage
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 USAGE_COLUMNS = ("input", "output", "cw5", "cw1", "cread", "reasoning")
 
 SCHEMA = """
@@ -26,6 +26,7 @@ CREATE TABLE files (
     start REAL, end REAL, cwd TEXT, branch TEXT, first_prompt TEXT,
     turns INTEGER NOT NULL, tool_calls INTEGER NOT NULL
 );
+CREATE INDEX files_session ON files(agent, session_id);
 CREATE TABLE calls (
     key TEXT PRIMARY KEY, agent TEXT NOT NULL, session_id TEXT NOT NULL, file TEXT NOT NULL,
     message_id TEXT, request_id TEXT, ts REAL NOT NULL, model TEXT NOT NULL, tier INTEGER,
