@@ -179,3 +179,49 @@ def test_incremental_refresh_reads_only_the_touched_sessions():
 
     small, big = refresh_steps(5), refresh_steps(2000)
     assert big < small * 1.5, (small, big)
+
+
+def test_bulk_load_into_an_empty_store_equals_file_by_file_imports(tmp_path):
+    """The first import dedups in memory and builds the calls indexes once; importing the same
+    transcripts one at a time (each against the stored calls) gives the same store."""
+    import shutil
+
+    from farm.sessions import importer
+    from farm.sessions.store import SCHEMA
+
+    logs = tmp_path / "logs"
+    shutil.copytree(Path(__file__).parent / "data" / "logs", logs)
+    # a response stored, then grown by a copy without requestId, then replayed under a new one
+    replay = logs / "claude" / "projects" / "-replay"
+    replay.mkdir(parents=True)
+    for n, (rid, output) in enumerate([("req_a", 10), (None, 50), ("req_b", 50)]):
+        line = json.loads(claude_line(f"r{n}", f"2025-07-0{n + 1}T10:00:00Z", "m-grown", 5))
+        line["message"]["usage"]["output_tokens"] = output
+        if rid is None:
+            del line["requestId"]
+        else:
+            line["requestId"] = rid
+        (replay / f"r{n}.jsonl").write_text(json.dumps(line) + "\n")
+    sources = importer.discover_sources([logs / "claude"], [logs / "codex"])
+    assert len(sources) > 5
+
+    def store():
+        db = sqlite3.connect(":memory:", isolation_level=None)
+        db.executescript(SCHEMA)
+        return db
+
+    def dump(db) -> dict:
+        return {table: db.execute(f"SELECT * FROM {table} ORDER BY 1, 2").fetchall()
+                for table in ("calls", "files", "sessions")} | {
+            "indexes": db.execute("SELECT name, sql FROM sqlite_master WHERE type = 'index' ORDER BY 1").fetchall()}
+
+    bulk = store()
+    importer.import_sessions(bulk, sources, workers=1)
+    one_by_one = store()
+    ordered = sorted(sources, key=lambda s: s[1].stat().st_mtime_ns)
+    for source in ordered:
+        importer.import_sessions(one_by_one, [source], workers=1)
+    got, want = dump(bulk), dump(one_by_one)
+    assert got["indexes"] == want["indexes"] and len(got["indexes"]) >= 4
+    assert got["calls"] == want["calls"]
+    assert got["sessions"] == want["sessions"]

@@ -82,8 +82,10 @@ def import_sessions(
         # The earliest transcript first: a response copied into a later session (a resume, a
         # side question) stays with the session that first wrote it.
         scanned.sort(key=lambda pair: (_first_time(pair[1]), pair[0].mtime_ns))
+        known = _KnownCalls(db)
         for job, outcome in scanned:
-            _apply(db, job, outcome, summary)
+            _apply(db, job, outcome, summary, known)
+        known.finish()
         _refresh_sessions(db, summary.sessions_touched)
         _annotate(db, summary.sessions_touched)
         db.execute("COMMIT")
@@ -249,7 +251,46 @@ def _drain(pool, results):
 # --- merging a scan into the store -----------------------------------------------------------
 
 
-def _apply(db: sqlite3.Connection, job: _Job, outcome, summary: ImportSummary) -> None:
+class _KnownCalls:
+    """The stored calls by message id, which _merge_calls deduplicates against.
+
+    Into an empty store (a first import, or after a rebuild) they are kept in memory, and the
+    calls table's indexes are dropped and built once at the end: a bulk load. Otherwise each
+    file asks SQLite for the ids it holds.
+    """
+
+    def __init__(self, db: sqlite3.Connection):
+        from farm.sessions.store import drop_call_indexes
+
+        self.db = db
+        self.memory: dict | None = None
+        if db.execute("SELECT 1 FROM calls LIMIT 1").fetchone() is None:
+            self.memory = {}
+            drop_call_indexes(db)
+
+    def by_message(self, message_ids: list[str]) -> dict:
+        """{message id: [(key, request id, usage, (agent, session))]}; the caller appends what it inserts."""
+        if self.memory is None:
+            return _existing_by_message(self.db, message_ids)
+        return self.memory
+
+    def updated(self, message_id: str, key: str, usage: tuple) -> None:
+        """A stored call's usage was replaced (applied in order: the last update wins, as in SQL)."""
+        if self.memory is None:
+            return
+        rows = self.memory[message_id]
+        for i, row in enumerate(rows):
+            if row[0] == key:
+                rows[i] = (key, row[1], usage, row[3])
+
+    def finish(self) -> None:
+        if self.memory is not None:
+            from farm.sessions.store import create_call_indexes
+
+            create_call_indexes(self.db)
+
+
+def _apply(db: sqlite3.Connection, job: _Job, outcome, summary: ImportSummary, known: _KnownCalls) -> None:
     found, stats, error = outcome
     key = str(job.path)
     if error:
@@ -263,16 +304,16 @@ def _apply(db: sqlite3.Connection, job: _Job, outcome, summary: ImportSummary) -
         db.execute("DELETE FROM calls WHERE file = ?", (key,))
     sid = found.session_id or job.path.name
     if found.calls:
-        _merge_calls(db, job, sid, list(found.calls.values()), summary)
+        _merge_calls(db, job, sid, list(found.calls.values()), summary, known)
     _save_file(db, job, found, sid, stats)
     summary.sessions_touched.add((job.agent, sid))
 
 
-def _merge_calls(db, job: _Job, sid: str, calls: list[Call], summary: ImportSummary) -> None:
+def _merge_calls(db, job: _Job, sid: str, calls: list[Call], summary: ImportSummary, known: _KnownCalls) -> None:
     """Insert new responses; a response already stored (same message.id and requestId, or a
     replay with the same message.id and identical usage) is counted once, at its largest."""
-    existing = _existing_by_message(db, [c.message_id for c in calls if c.message_id])
-    inserts, updates = [], []
+    existing = known.by_message([c.message_id for c in calls if c.message_id])
+    inserts, updates, replaced = [], [], []
     for call in calls:
         match = None
         if call.message_id:
@@ -286,6 +327,9 @@ def _merge_calls(db, job: _Job, sid: str, calls: list[Call], summary: ImportSumm
                 summary.duplicates += 1
                 continue
             updates.append((call.ts, call.model, *call.usage, call.context, match[0]))
+            replaced.append((call.message_id, match[0], call.usage))
+            # the response stays with the session that first wrote it: that session changed too
+            summary.sessions_touched.add(match[3])
             summary.calls_updated += 1
             continue
         # tier (the price tier of a long-context request) is filled in when first priced
@@ -294,7 +338,7 @@ def _merge_calls(db, job: _Job, sid: str, calls: list[Call], summary: ImportSumm
         inserts.append(row)
         summary.calls_new += 1
         if call.message_id:
-            existing.setdefault(call.message_id, []).append((call.key, call.request_id, call.usage))
+            existing.setdefault(call.message_id, []).append((call.key, call.request_id, call.usage, (job.agent, sid)))
     if inserts:
         db.executemany(f"INSERT OR REPLACE INTO calls VALUES ({', '.join('?' * 16)})", inserts)
     if updates:
@@ -303,6 +347,8 @@ def _merge_calls(db, job: _Job, sid: str, calls: list[Call], summary: ImportSumm
             "reasoning = ?, context = ? WHERE key = ?",
             updates,
         )
+        for message_id, key, usage in replaced:
+            known.updated(message_id, key, usage)
 
 
 def _same_request(stored: str | None, new: str | None) -> bool:
@@ -316,12 +362,12 @@ def _existing_by_message(db, message_ids: list[str]) -> dict:
     for i in range(0, len(unique), 500):
         batch = unique[i : i + 500]
         marks = ",".join("?" * len(batch))
-        for key, mid, rid, *usage in db.execute(
-            f"SELECT key, message_id, request_id, input, output, cw5, cw1, cread, reasoning "
+        for key, mid, rid, agent, sid, *usage in db.execute(
+            f"SELECT key, message_id, request_id, agent, session_id, input, output, cw5, cw1, cread, reasoning "
             f"FROM calls WHERE message_id IN ({marks})",
             batch,
         ):
-            out.setdefault(mid, []).append((key, rid, tuple(usage)))
+            out.setdefault(mid, []).append((key, rid, tuple(usage), (agent, sid)))
     return out
 
 
@@ -414,6 +460,8 @@ def _mark_touched(db: sqlite3.Connection, keys: set) -> None:
 
 def _annotate(db: sqlite3.Connection, keys: set) -> None:
     """Repo, commits made during the session, and task type, for the sessions in `keys`."""
+    if not keys:
+        return
     from datetime import datetime, timezone
 
     from farm.sessions.tasktype import classify

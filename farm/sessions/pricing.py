@@ -301,8 +301,8 @@ def _stamp(path) -> tuple:
 
 
 def _config_overrides(root) -> dict:
-    from farm.config import load_config
-
     if root is None:
         return {}
+    from farm.config import load_config
+
     return load_config(root).get("prices") or {}
