@@ -15,9 +15,10 @@ from pathlib import Path
 from farm.errors import InvalidInput
 from farm.sessions.model import Usage
 from farm.sessions.pricing import Pricer
+from farm.sessions.store import BUCKET as STORE_BUCKET
 
 GROUPS = ("model", "day", "agent", "task-type", "session", "correction")
-BUCKET = 900  # seconds; every UTC offset in use is a multiple of 15 minutes
+BUCKET = STORE_BUCKET  # seconds; every UTC offset in use is a multiple of 15 minutes
 UNCLASSIFIED = "unclassified"
 
 
@@ -168,6 +169,13 @@ def _grouped_calls(db: sqlite3.Connection, filters: Filters):
         join = "JOIN sessions s ON s.agent = c.agent AND s.session_id = c.session_id"
         where.append(clause.replace("cwd", "s.cwd"))
         params.extend(extra)
+    if not (filters.since or filters.until):
+        # the store keeps these sums per session (buckets): a few rows per session, not one per call
+        return db.execute(
+            "SELECT c.agent, c.session_id, c.model, c.tier, c.bucket, c.calls, c.input, c.output, c.cw5, c.cw1, "
+            f"c.cread, c.reasoning FROM buckets c {join} WHERE {' AND '.join(where)}",
+            params,
+        )
     return db.execute(
         f"SELECT c.agent, c.session_id, c.model, c.tier, CAST(c.ts / {BUCKET} AS INTEGER) AS bucket, COUNT(*), "
         "SUM(c.input), SUM(c.output), SUM(c.cw5), SUM(c.cw1), SUM(c.cread), SUM(c.reasoning) "

@@ -326,15 +326,14 @@ def _merge_calls(db, job: _Job, sid: str, calls: list[Call], summary: ImportSumm
             if sum(call.usage) <= sum(match[2]):
                 summary.duplicates += 1
                 continue
-            updates.append((call.ts, call.model, *call.usage, call.context, match[0]))
+            updates.append((call.ts, call.model, _tier(call.model, call.context), *call.usage, call.context, match[0]))
             replaced.append((call.message_id, match[0], call.usage))
             # the response stays with the session that first wrote it: that session changed too
             summary.sessions_touched.add(match[3])
             summary.calls_updated += 1
             continue
-        # tier (the price tier of a long-context request) is filled in when first priced
         row = (call.key, job.agent, sid, str(job.path), call.message_id, call.request_id, call.ts, call.model,
-               None, *call.usage, call.context)
+               _tier(call.model, call.context), *call.usage, call.context)
         inserts.append(row)
         summary.calls_new += 1
         if call.message_id:
@@ -343,12 +342,28 @@ def _merge_calls(db, job: _Job, sid: str, calls: list[Call], summary: ImportSumm
         db.executemany(f"INSERT OR REPLACE INTO calls VALUES ({', '.join('?' * 16)})", inserts)
     if updates:
         db.executemany(
-            "UPDATE calls SET ts = ?, model = ?, tier = NULL, input = ?, output = ?, cw5 = ?, cw1 = ?, cread = ?, "
+            "UPDATE calls SET ts = ?, model = ?, tier = ?, input = ?, output = ?, cw5 = ?, cw1 = ?, cread = ?, "
             "reasoning = ?, context = ? WHERE key = ?",
             updates,
         )
         for message_id, key, usage in replaced:
             known.updated(message_id, key, usage)
+
+
+def _tier(model: str, context: int) -> int | None:
+    """The price tier of a request reading `context` tokens, from the shipped price table; None
+    (filled in by store.ensure_tiers when first priced) when the table does not apply."""
+    from farm.sessions import price_table
+    from farm.sessions.pricing import BASE_TIER
+
+    starts = price_table.thresholds(model)
+    if starts is price_table.NOT_SHIPPED:
+        return None
+    crossed = BASE_TIER
+    for start in starts:
+        if context > start:
+            crossed = start
+    return crossed
 
 
 def _same_request(stored: str | None, new: str | None) -> bool:
@@ -406,9 +421,12 @@ def _refresh_sessions(db: sqlite3.Connection, keys: set) -> None:
     Only those sessions' rows are read (through a temp table of their keys), so an import
     that touched one session costs the same in a store of ten sessions or ten thousand.
     """
+    from farm.sessions.store import mark_touched, refresh_buckets
+
     if not keys:
         return
-    _mark_touched(db, keys)
+    mark_touched(db, keys)
+    refresh_buckets(db)
     files: dict = {}
     for row in db.execute(
         "SELECT f.agent, f.session_id, f.path, f.subagent, f.start, f.end, f.cwd, f.branch, f.first_prompt, "
@@ -433,7 +451,7 @@ def _refresh_sessions(db: sqlite3.Connection, keys: set) -> None:
         models.setdefault((agent, sid), []).append(model)
     growth = _context_growth(db)
     rows = []
-    for key in keys:
+    for key in sorted(keys):  # the same row order whatever the hash seed
         found = files.get(key)
         total = totals.get(key) or (0, 0, 0, 0, 0, 0, 0, None, None)
         if not found or (not total[0] and not any(f[7] for f in found)):
@@ -449,13 +467,6 @@ def _refresh_sessions(db: sqlite3.Connection, keys: set) -> None:
             "\n".join(models.get(key, [])), *(v or 0 for v in total[1:7]), *growth.get(key, (0, 0, 0)), None,
         ))
     db.executemany("INSERT OR REPLACE INTO sessions VALUES (" + ", ".join("?" * 23) + ")", rows)
-
-
-def _mark_touched(db: sqlite3.Connection, keys: set) -> None:
-    """The temp table `touched` holds exactly `keys` (this connection only)."""
-    db.execute("CREATE TEMP TABLE IF NOT EXISTS touched (agent TEXT, session_id TEXT, PRIMARY KEY (agent, session_id))")
-    db.execute("DELETE FROM touched")
-    db.executemany("INSERT INTO touched VALUES (?, ?)", sorted(keys))
 
 
 def _annotate(db: sqlite3.Connection, keys: set) -> None:
@@ -666,9 +677,10 @@ def _model_totals(db, pricer) -> dict:
     from datetime import datetime, timezone
 
     out: dict = {}
+    # 96 buckets of 15 minutes make a UTC day
     for model, tier, ts, *tokens in db.execute(
-        "SELECT model, tier, MIN(ts), SUM(input), SUM(output), SUM(cw5), SUM(cw1), SUM(cread), SUM(reasoning) "
-        "FROM calls GROUP BY model, tier, CAST(ts / 86400 AS INTEGER)"
+        "SELECT model, tier, MIN(first_ts), SUM(input), SUM(output), SUM(cw5), SUM(cw1), SUM(cread), SUM(reasoning) "
+        "FROM buckets GROUP BY model, tier, bucket / 96"
     ):
         usage = Usage.from_tuple(tokens)
         cost = pricer.cost(model, usage, tier, datetime.fromtimestamp(ts, tz=timezone.utc))

@@ -2,8 +2,9 @@
 
 Tables: `files` (per transcript: how far it was read, and what it said about its session),
 `calls` (one row per billed response, deduplicated across files), `sessions` (aggregates,
-recomputed for the sessions an import touched) and `commits` (git commits made in a
-session's repo while it ran).
+recomputed for the sessions an import touched), `buckets` (each session's calls summed per
+model, price tier and 15 minutes: what the reports read, a few rows per session instead of
+one per response) and `commits` (git commits made in a session's repo while it ran).
 """
 
 from __future__ import annotations
@@ -16,12 +17,14 @@ from farm.paths import farm_home
 from farm.sessions.model import SessionRecord, Usage
 
 SCHEMA_VERSION = 4
+BUCKET = 900  # seconds; every UTC offset in use is a multiple of 15 minutes
 USAGE_COLUMNS = ("input", "output", "cw5", "cw1", "cread", "reasoning")
 
 CALL_INDEXES = (
     "CREATE INDEX calls_message ON calls(message_id)",
     "CREATE INDEX calls_session ON calls(agent, session_id)",
     "CREATE INDEX calls_file ON calls(file)",
+    "CREATE INDEX calls_untiered ON calls(agent, session_id) WHERE tier IS NULL",
 )
 
 SCHEMA = """
@@ -50,6 +53,13 @@ CREATE TABLE sessions (
     task_type TEXT,
     PRIMARY KEY (agent, session_id)
 );
+CREATE TABLE buckets (
+    agent TEXT NOT NULL, session_id TEXT NOT NULL, model TEXT NOT NULL, tier INTEGER, bucket INTEGER NOT NULL,
+    calls INTEGER NOT NULL, first_ts REAL NOT NULL,
+    input INTEGER NOT NULL, output INTEGER NOT NULL, cw5 INTEGER NOT NULL, cw1 INTEGER NOT NULL,
+    cread INTEGER NOT NULL, reasoning INTEGER NOT NULL
+);
+CREATE INDEX buckets_session ON buckets(agent, session_id);
 CREATE TABLE commits (
     agent TEXT NOT NULL, session_id TEXT NOT NULL, sha TEXT NOT NULL, time REAL NOT NULL, message TEXT NOT NULL,
     PRIMARY KEY (agent, session_id, sha)
@@ -152,20 +162,54 @@ def session_records(db: sqlite3.Connection, where: str = "", params: tuple = ())
 
 
 def ensure_tiers(db: sqlite3.Connection) -> None:
-    """Put calls imported since the last pricing in their long-context price tier."""
+    """Put calls imported without a price tier (the shipped price table did not apply) in their
+    long-context tier, and sum their sessions' buckets again."""
     from farm.sessions.pricing import tier_sql
 
-    models = [r[0] for r in db.execute("SELECT DISTINCT model FROM calls WHERE tier IS NULL")]
-    for model in models:
-        db.execute(f"UPDATE calls SET tier = {tier_sql(model)} WHERE model = ? AND tier IS NULL", (model,))
+    sessions = db.execute("SELECT DISTINCT agent, session_id FROM calls WHERE tier IS NULL").fetchall()
+    if not sessions:
+        return
+    own = not db.in_transaction
+    if own:
+        db.execute("BEGIN IMMEDIATE")
+    try:
+        models = [r[0] for r in db.execute("SELECT DISTINCT model FROM calls WHERE tier IS NULL")]
+        for model in models:
+            db.execute(f"UPDATE calls SET tier = {tier_sql(model)} WHERE model = ? AND tier IS NULL", (model,))
+        mark_touched(db, set(sessions))
+        refresh_buckets(db)
+        if own:
+            db.execute("COMMIT")
+    except BaseException:
+        if own:
+            db.execute("ROLLBACK")
+        raise
+
+
+def mark_touched(db: sqlite3.Connection, keys: set) -> None:
+    """The temp table `touched` holds exactly `keys` (agent, session id), for this connection."""
+    db.execute("CREATE TEMP TABLE IF NOT EXISTS touched (agent TEXT, session_id TEXT, PRIMARY KEY (agent, session_id))")
+    db.execute("DELETE FROM touched")
+    db.executemany("INSERT INTO touched VALUES (?, ?)", sorted(keys))
+
+
+def refresh_buckets(db: sqlite3.Connection) -> None:
+    """Sum the calls of the sessions in the temp table `touched` into their buckets again."""
+    db.execute("DELETE FROM buckets WHERE (agent, session_id) IN (SELECT agent, session_id FROM touched)")
+    db.execute(
+        f"INSERT INTO buckets SELECT c.agent, c.session_id, c.model, c.tier, CAST(c.ts / {BUCKET} AS INTEGER) AS b, "
+        "COUNT(*), MIN(c.ts), SUM(c.input), SUM(c.output), SUM(c.cw5), SUM(c.cw1), SUM(c.cread), SUM(c.reasoning) "
+        "FROM touched t CROSS JOIN calls c ON c.agent = t.agent AND c.session_id = t.session_id "
+        "GROUP BY c.agent, c.session_id, c.model, c.tier, b"
+    )
 
 
 def _usage_by_model(db: sqlite3.Connection, keys: set) -> dict:
     """{(agent, session): {model: {tier: (Usage, day)}}} — tiers kept apart for pricing."""
     out: dict = {}
     rows = db.execute(
-        "SELECT agent, session_id, model, tier, MIN(ts), SUM(input), SUM(output), SUM(cw5), SUM(cw1), "
-        "SUM(cread), SUM(reasoning) FROM calls GROUP BY agent, session_id, model, tier"
+        "SELECT agent, session_id, model, tier, MIN(first_ts), SUM(input), SUM(output), SUM(cw5), SUM(cw1), "
+        "SUM(cread), SUM(reasoning) FROM buckets GROUP BY agent, session_id, model, tier"
     )
     for agent, sid, model, tier, ts, *usage in rows:
         if (agent, sid) in keys:
