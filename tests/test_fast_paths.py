@@ -225,3 +225,49 @@ def test_bulk_load_into_an_empty_store_equals_file_by_file_imports(tmp_path):
     assert got["indexes"] == want["indexes"] and len(got["indexes"]) >= 4
     assert got["calls"] == want["calls"]
     assert got["sessions"] == want["sessions"]
+
+
+def _buckets_from_calls(db) -> list:
+    return db.execute(
+        "SELECT agent, session_id, model, tier, CAST(ts / 900 AS INTEGER) AS b, COUNT(*), MIN(ts), SUM(input), "
+        "SUM(output), SUM(cw5), SUM(cw1), SUM(cread), SUM(reasoning) FROM calls "
+        "GROUP BY agent, session_id, model, tier, b ORDER BY 1, 2, 3, 4, 5").fetchall()
+
+
+def _buckets(db) -> list:
+    return db.execute("SELECT * FROM buckets ORDER BY 1, 2, 3, 4, 5").fetchall()
+
+
+@pytest.mark.parametrize("shipped", [True, False])
+def test_buckets_are_the_calls_summed_after_every_kind_of_import(tmp_path, monkeypatch, shipped):
+    from farm.sessions import importer, price_table
+    from farm.sessions.store import SCHEMA, ensure_tiers
+
+    if not shipped:  # another genai-prices: tiers are left for ensure_tiers
+        monkeypatch.setattr(price_table, "thresholds", lambda model: price_table.NOT_SHIPPED)
+    db = sqlite3.connect(":memory:", isolation_level=None)
+    db.executescript(SCHEMA)
+    long_context = 250_000  # above Sonnet 4.5's 200k tier start
+    append("b1", claude_line("b1", "2025-06-01T10:00:00Z", "m1", 1000),
+           claude_line("b1", "2025-06-01T10:20:00Z", "m2", long_context))
+    sources = importer.discover_sources(None, None)
+    importer.import_sessions(db, sources, workers=1)
+    append("b1", claude_line("b1", "2025-06-01T10:21:00Z", "m3", 10))  # grown: read from its offset
+    append("b2", claude_line("b2", "2025-06-02T10:00:00Z", "m1", 5000))  # the same response, bigger
+    importer.import_sessions(db, importer.discover_sources(None, None), workers=1)
+    assert _buckets(db) == _buckets_from_calls(db)
+    assert db.execute("SELECT SUM(input) FROM buckets WHERE session_id = 'b1'").fetchone() == (5000 + long_context + 10,)
+    transcript("b1").write_text(claude_line("b1", "2025-06-03T10:00:00Z", "m9", 7))  # rewritten
+    importer.import_sessions(db, importer.discover_sources(None, None), workers=1)
+    untiered = db.execute("SELECT COUNT(*) FROM calls WHERE tier IS NULL").fetchone()[0]
+    assert (untiered == 0) == shipped
+    ensure_tiers(db)
+    assert db.execute("SELECT COUNT(*) FROM calls WHERE tier IS NULL").fetchone()[0] == 0
+    assert db.execute("SELECT DISTINCT tier FROM calls ORDER BY 1").fetchall() == [(-1,)]
+    assert _buckets(db) == _buckets_from_calls(db) != []
+    append("b3", claude_line("b3", "2025-06-04T10:00:00Z", "m5", long_context))
+    importer.import_sessions(db, importer.discover_sources(None, None), workers=1)
+    ensure_tiers(db)
+    assert (200_000,) in db.execute("SELECT DISTINCT tier FROM calls").fetchall()
+    assert _buckets(db) == _buckets_from_calls(db)
+    assert {r[1] for r in _buckets(db)} == {"b1", "b3"}
