@@ -106,3 +106,11 @@ def test_pricing_a_fresh_store_does_not_import_genai_prices(tmp_path):
 ])
 def test_names_resolve_to_the_model_genai_prices_picks(ref, expected):
     assert price_table._lookup(ref)["id"] == pricing._model_info(ref).id == expected
+
+
+def test_tier_of_a_request_is_the_pricers():
+    p = pricing.Pricer()
+    for model in ("claude-sonnet-4-5-20250929", "gpt-5-codex", "house-model"):
+        for context in (0, 199_999, 200_000, 200_001, 10**6):
+            assert price_table.tier_of(model, context) == p.tier(model, context), (model, context)
+    assert price_table.tier_of("claude-sonnet-4-5-20250929", 200_001) == 200_000

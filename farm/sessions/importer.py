@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from farm.errors import InvalidInput
-from farm.sessions import READERS, claude, reader_for
+from farm.sessions import READERS, claude, price_table, reader_for
 from farm.sessions.lines import LineStats, Unreadable, is_zstd
 from farm.sessions.model import Call, FileScan, SessionRecord, Usage
 
@@ -353,17 +353,8 @@ def _merge_calls(db, job: _Job, sid: str, calls: list[Call], summary: ImportSumm
 def _tier(model: str, context: int) -> int | None:
     """The price tier of a request reading `context` tokens, from the shipped price table; None
     (filled in by store.ensure_tiers when first priced) when the table does not apply."""
-    from farm.sessions import price_table
-    from farm.sessions.pricing import BASE_TIER
-
-    starts = price_table.thresholds(model)
-    if starts is price_table.NOT_SHIPPED:
-        return None
-    crossed = BASE_TIER
-    for start in starts:
-        if context > start:
-            crossed = start
-    return crossed
+    found = price_table.tier_of(model, context)
+    return None if found is price_table.NOT_SHIPPED else found
 
 
 def _same_request(stored: str | None, new: str | None) -> bool:

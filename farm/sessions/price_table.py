@@ -44,6 +44,18 @@ def thresholds(model: str):
     return () if found is None else tuple(found["tiers"])
 
 
+def tier_of(model: str, context_tokens: int):
+    """The tier a request reading `context_tokens` falls in (-1: the base rate), or NOT_SHIPPED."""
+    starts = thresholds(model)
+    if starts is NOT_SHIPPED:
+        return NOT_SHIPPED
+    crossed = -1
+    for start in starts:
+        if context_tokens > start:
+            crossed = start
+    return crossed
+
+
 def rates(model: str, tier: int, day):
     """{price key: $/MTok} on `day` at `tier`, None for an unknown model, COMPLEX, or NOT_SHIPPED."""
     found = _lookup(model)
