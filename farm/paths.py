@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import os
 from pathlib import Path
 
@@ -22,6 +21,8 @@ def farm_home() -> Path:
 
 def repo_state_dir(repo_root: Path) -> Path:
     """A folder under FARM_HOME for one farm repo's derived state (its index)."""
+    import hashlib
+
     resolved = str(repo_root.resolve())
     key = hashlib.sha256(resolved.encode()).hexdigest()[:16]
     path = farm_home() / "repos" / f"{repo_root.resolve().name}-{key}"

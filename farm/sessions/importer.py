@@ -7,7 +7,6 @@ is left for next time), a rewritten one is read again from the start.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import sqlite3
@@ -69,6 +68,9 @@ def import_sessions(
     started = time.perf_counter()
     summary = ImportSummary()
     jobs = _plan(db, sources, summary)
+    if not jobs:  # nothing new: no write transaction (it would wait for a running import)
+        summary.seconds = time.perf_counter() - started
+        return summary
     total = sum(max(job.size - job.offset, 0) for job in jobs)
     db.execute("BEGIN IMMEDIATE")
     try:
@@ -208,6 +210,8 @@ def _job(agent: str, path: Path, st: os.stat_result, old: tuple | None) -> _Job 
 
 
 def _head_hash(path: Path, length: int) -> str | None:
+    import hashlib
+
     try:
         with open(path, "rb") as fh:
             return hashlib.sha1(fh.read(length)).hexdigest()
