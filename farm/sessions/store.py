@@ -16,7 +16,7 @@ from pathlib import Path
 from farm.paths import farm_home
 from farm.sessions.model import SessionRecord, Usage
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 BUCKET = 900  # seconds; every UTC offset in use is a multiple of 15 minutes
 USAGE_COLUMNS = ("input", "output", "cw5", "cw1", "cread", "reasoning")
 
