@@ -74,14 +74,14 @@ def test_another_genai_prices_version_is_asked_directly(tmp_path, monkeypatch):
     other = tmp_path / "prices.json"
     other.write_text(json.dumps(table))
     monkeypatch.setattr(price_table, "TABLE", other)
-    price_table._table.cache_clear()
-    price_table._lookup.cache_clear()
+    for cached in (price_table._table, price_table._lookup, price_table.rates):
+        cached.cache_clear()
     try:
         assert price_table.rates("claude-sonnet-4-5-20250929", -1, date(2025, 10, 1)) is price_table.NOT_SHIPPED
         assert pricing._cached_rates("claude-sonnet-4-5-20250929", -1, date(2025, 10, 1))["input_mtok"] == 3.0
     finally:
-        price_table._table.cache_clear()
-        price_table._lookup.cache_clear()
+        for cached in (price_table._table, price_table._lookup, price_table.rates):
+            cached.cache_clear()
 
 
 def test_pricing_a_fresh_store_does_not_import_genai_prices(tmp_path):

@@ -56,8 +56,12 @@ def tier_of(model: str, context_tokens: int):
     return crossed
 
 
+@lru_cache(maxsize=4096)
 def rates(model: str, tier: int, day):
-    """{price key: $/MTok} on `day` at `tier`, None for an unknown model, COMPLEX, or NOT_SHIPPED."""
+    """{price key: $/MTok} on `day` at `tier`, None for an unknown model, COMPLEX, or NOT_SHIPPED.
+
+    The same dict for the same arguments (a report asks once per model, tier and 15 minutes):
+    callers must not change it."""
     found = _lookup(model)
     if found is NOT_SHIPPED or found is None:
         return found
