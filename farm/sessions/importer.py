@@ -470,17 +470,18 @@ def _annotate(db: sqlite3.Connection, keys: set) -> None:
         return
     from datetime import datetime, timezone
 
+    from farm.sessions.store import mark_touched
     from farm.sessions.tasktype import classify
 
     roots: dict[str, Path | None] = {}
     by_root: dict[Path | None, list] = {}
-    for agent, sid in keys:
-        row = db.execute(
-            "SELECT start, end, cwd, branch, first_prompt FROM sessions WHERE agent = ? AND session_id = ?",
-            (agent, sid),
-        ).fetchone()
-        if row:
-            by_root.setdefault(_repo_root(row[2], roots), []).append((agent, sid, *row))
+    mark_touched(db, keys)
+    for row in db.execute(
+        "SELECT s.agent, s.session_id, s.start, s.end, s.cwd, s.branch, s.first_prompt FROM touched t "
+        "CROSS JOIN sessions s ON s.agent = t.agent AND s.session_id = t.session_id ORDER BY 1, 2"
+    ).fetchall():
+        by_root.setdefault(_repo_root(row[4], roots), []).append(row)
+    stale, found, tasks = [], [], []
     for root, sessions in by_root.items():
         rules, commits = {}, []
         if root is not None:
@@ -494,16 +495,13 @@ def _annotate(db: sqlite3.Connection, keys: set) -> None:
         for agent, sid, start, end, _cwd, branch, prompt in sessions:
             mine = [c for c in commits if start is not None and end is not None
                     and start <= c.time.timestamp() <= end + COMMIT_GRACE]
-            db.execute("DELETE FROM commits WHERE agent = ? AND session_id = ?", (agent, sid))
-            db.executemany(
-                "INSERT OR REPLACE INTO commits VALUES (?, ?, ?, ?, ?)",
-                [(agent, sid, c.sha, c.time.timestamp(), c.message) for c in mine],
-            )
+            stale.append((agent, sid))
+            found += [(agent, sid, c.sha, c.time.timestamp(), c.message) for c in mine]
             task = classify(branch, [c.message for c in mine], prompt, rules)
-            db.execute(
-                "UPDATE sessions SET repo = ?, task_type = ? WHERE agent = ? AND session_id = ?",
-                (str(root) if root else None, task, agent, sid),
-            )
+            tasks.append((str(root) if root else None, task, agent, sid))
+    db.executemany("DELETE FROM commits WHERE agent = ? AND session_id = ?", stale)
+    db.executemany("INSERT OR REPLACE INTO commits VALUES (?, ?, ?, ?, ?)", found)
+    db.executemany("UPDATE sessions SET repo = ?, task_type = ? WHERE agent = ? AND session_id = ?", tasks)
 
 
 def _repo_root(cwd: str | None, cache: dict) -> Path | None:
