@@ -271,3 +271,22 @@ def test_buckets_are_the_calls_summed_after_every_kind_of_import(tmp_path, monke
     assert (200_000,) in db.execute("SELECT DISTINCT tier FROM calls").fetchall()
     assert _buckets(db) == _buckets_from_calls(db)
     assert {r[1] for r in _buckets(db)} == {"b1", "b3"}
+
+
+@pytest.mark.parametrize("argv", [["sessions", "import", "--json"], ["spend", "--by", "day", "--json"]])
+def test_fast_reports_load_nothing_they_do_not_use(argv, tmp_path):
+    append("s1", claude_line("s1", "2025-06-01T10:00:00Z", "m1", 1000))
+    code = (
+        "import sys, io\n"
+        "from farm.entry import fast_command\n"
+        f"command = fast_command({argv!r})\n"
+        "real, sys.stdout = sys.stdout, io.StringIO()\n"
+        "command()\n"
+        "command()\n"  # the second run finds nothing new: the warm path
+        "sys.stdout = real\n"
+        "heavy = ('click', 'git', 'filelock', 'genai_prices', 'importlib.metadata', 'sqlmodel', 'rich', 'tomllib')\n"
+        "print(sorted(m for m in heavy if m in sys.modules))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
