@@ -74,13 +74,13 @@ def test_another_genai_prices_version_is_asked_directly(tmp_path, monkeypatch):
     other = tmp_path / "prices.json"
     other.write_text(json.dumps(table))
     monkeypatch.setattr(price_table, "TABLE", other)
-    for cached in (price_table._table, price_table._lookup, price_table.rates):
+    for cached in (price_table._table, price_table._lookup, price_table.rates, price_table.thresholds):
         cached.cache_clear()
     try:
         assert price_table.rates("claude-sonnet-4-5-20250929", -1, date(2025, 10, 1)) is price_table.NOT_SHIPPED
         assert pricing._cached_rates("claude-sonnet-4-5-20250929", -1, date(2025, 10, 1))["input_mtok"] == 3.0
     finally:
-        for cached in (price_table._table, price_table._lookup, price_table.rates):
+        for cached in (price_table._table, price_table._lookup, price_table.rates, price_table.thresholds):
             cached.cache_clear()
 
 

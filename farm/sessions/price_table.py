@@ -36,6 +36,7 @@ def known(model: str):
     return found if found is NOT_SHIPPED else found is not None
 
 
+@lru_cache(maxsize=None)
 def thresholds(model: str):
     """The model's tier starts (sorted), () for a model genai-prices does not know, or NOT_SHIPPED."""
     found = _lookup(model)
