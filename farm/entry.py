@@ -2,9 +2,9 @@
 
 The reports that hooks, status lines and scripts run again and again — `farm sessions import
 --json` and `farm spend [--by G] [--no-refresh] --json` — go straight to the code behind them,
-without loading click and the command modules (≈30 ms of a 50 ms run). Any other command, and
-any flag these do not handle, goes through the click CLI in farm/cli.py, which runs the same
-functions: tests/test_entry.py checks both give the same output.
+without loading click, the command modules, GitPython, filelock or genai-prices. Any other
+command, and any flag these do not handle, goes through the click CLI in farm/cli.py, which
+runs the same functions: tests/test_fast_paths.py checks both print the same bytes.
 """
 
 from __future__ import annotations

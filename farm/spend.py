@@ -15,10 +15,9 @@ from pathlib import Path
 from farm.errors import InvalidInput
 from farm.sessions.model import Usage
 from farm.sessions.pricing import Pricer
-from farm.sessions.store import BUCKET as STORE_BUCKET
+from farm.sessions.store import BUCKET  # seconds; every UTC offset in use is a multiple of 15 minutes
 
 GROUPS = ("model", "day", "agent", "task-type", "session", "correction")
-BUCKET = STORE_BUCKET  # seconds; every UTC offset in use is a multiple of 15 minutes
 UNCLASSIFIED = "unclassified"
 
 
