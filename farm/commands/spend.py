@@ -18,10 +18,11 @@ from farm.spend import GROUPS
 @click.option("--repo", type=click.Path(path_type=Path), help="Only sessions whose cwd is inside this folder.")
 @click.option("--tz", "tz_name", help="Time zone for days and dates (default: this machine's).")
 @click.option("--loops", is_flag=True, help="Tokens and cost per completed loop (a session ending in a commit).")
-@click.option("--no-refresh", is_flag=True, help="Report the store as it is, without importing new logs first.")
+@click.option("--no-refresh", is_flag=True, help="Report the store as it is, without importing new log lines first.")
 @click.option("--json", "as_json", is_flag=True)
 def spend(by, since, until, repo, tz_name, loops, no_refresh, as_json) -> None:
-    """Tokens and cost from agent sessions (new logs are imported first; --no-refresh skips that).
+    """Tokens and cost from agent sessions (what is new in the agents' default log folders is
+    imported first; --no-refresh skips that).
 
     Token classes never overlap: input is fresh input, cache write/read are apart, and
     reasoning is not inside output. A model without a known price shows "price unknown".
