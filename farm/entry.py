@@ -65,10 +65,13 @@ def _spend_command(args: list[str]) -> Callable[[], None] | None:
 
 def _sessions_import_json() -> None:
     from farm.paths import work_tree_root
-    from farm.sessions.importer import discover_sources, import_into_store, import_report
+    from farm.sessions.importer import discover_sources, import_into_store, import_report, record_evidence
 
-    summary, written = import_into_store(discover_sources(None, None), farm_root=work_tree_root())
-    _print_json(import_report(summary, written))
+    root = work_tree_root()
+    summary, written = import_into_store(discover_sources(None, None), farm_root=root)
+    report = import_report(summary, written)
+    report["evidence_events"] = record_evidence(root)
+    _print_json(report)
 
 
 def _spend_json(by: str, refresh: bool) -> None:

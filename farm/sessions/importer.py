@@ -41,6 +41,7 @@ class ImportSummary:
     skipped: Counter = field(default_factory=Counter)  # reason -> lines
     unreadable: Counter = field(default_factory=Counter)  # reason -> files
     sessions_touched: set = field(default_factory=set)
+    moments: int = 0  # correction moments found in the sessions touched
     seconds: float = 0.0
 
 
@@ -93,6 +94,7 @@ def import_sessions(
         known.finish()
         _refresh_sessions(db, summary.sessions_touched)
         _annotate(db, summary.sessions_touched)
+        summary.moments = _detect_moments(db, summary.sessions_touched)
         db.execute("COMMIT")
     except BaseException:
         db.execute("ROLLBACK")
@@ -507,6 +509,12 @@ def _annotate(db: sqlite3.Connection, keys: set) -> None:
     db.executemany("UPDATE sessions SET repo = ?, task_type = ? WHERE agent = ? AND session_id = ?", tasks)
 
 
+def _detect_moments(db: sqlite3.Connection, keys: set) -> int:
+    from farm.moments import detect_sessions
+
+    return detect_sessions(db, keys)
+
+
 def _repo_root(cwd: str | None, cache: dict) -> Path | None:
     if not cwd:
         return None
@@ -662,11 +670,21 @@ def import_report(summary: ImportSummary, written: int) -> dict:
         "skipped_lines": dict(summary.skipped),
         "unreadable_files": dict(summary.unreadable),
         "sessions": len(summary.sessions_touched),
+        "moments": summary.moments,
         "sessions_total": total_sessions,
         "summaries_written": written,
         "seconds": round(summary.seconds, 3),
         "models": models,
     }
+
+
+def record_evidence(farm_root: Path | None) -> int:
+    """After an import: commit the moments that match a correction of the farm at `farm_root`
+    as its evidence; how many events were new (0 outside a farm)."""
+    from farm.moments.evidence import after_import
+
+    evidence = after_import(farm_root)
+    return len(evidence.events) if evidence else 0
 
 
 def _model_totals(db, pricer) -> dict:
