@@ -681,6 +681,8 @@ def import_report(summary: ImportSummary, written: int) -> dict:
 def record_evidence(farm_root: Path | None) -> int:
     """After an import: commit the moments that match a correction of the farm at `farm_root`
     as its evidence; how many events were new (0 outside a farm)."""
+    if farm_root is None:
+        return 0  # outside a repo, without loading what a farm needs
     from farm.moments.evidence import after_import
 
     evidence = after_import(farm_root)
