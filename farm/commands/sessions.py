@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from farm.errors import InvalidInput
+from farm.errors import FarmError, InvalidInput
 from farm.output import echo_json, money, safe, table
 
 
