@@ -1,3 +1,3 @@
-from farm.hooks.fast import main
+from farm.entry import main
 
 main()

@@ -4,7 +4,7 @@ Modules on the hook's path import only the standard library and farm's leaves, s
 answers in tens of milliseconds: click, sqlmodel and gitpython load only when a cache
 is rebuilt (after the corrections changed) or at SessionEnd.
 
-fast.py     argv dispatcher for `farm hooks run` and `farm statusline` (no click)
+fast.py     `farm hooks run` and `farm statusline` without click (farm/entry.py sends them)
 runtime.py  the repo and its config without git, farm's hook log, per-session state
 rules.py    the cached rule book: the matcher over active corrections, and the guards
 guards.py   guard files (corrections/guards/) read and matched (RE2)

@@ -1,29 +1,15 @@
-"""farm's entry point. `farm hooks run AGENT` and `farm statusline` are answered here,
-without click: they run before every prompt and tool call and on every statusline
-refresh, and click's import alone would be a good part of their time. Everything else
-goes to farm.cli.
+"""`farm hooks run AGENT` and `farm statusline`, without click: they run before every prompt
+and tool call and on every statusline refresh, and click's import alone would be a good
+part of their time. farm/entry.py (the executable) sends those argv here; the click
+commands in farm/commands/ call the same functions.
 """
 
 from __future__ import annotations
 
-import sys
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from typing import IO
-
-AGENTS = ("claude", "codex")
-
-
-def main() -> None:
-    argv = sys.argv[1:]
-    if len(argv) == 3 and argv[:2] == ["hooks", "run"] and argv[2] in AGENTS:
-        sys.exit(run_hook(argv[2], sys.stdin, sys.stdout))
-    if argv and argv[0] == "statusline" and set(argv[1:]) <= {"--color"}:
-        sys.exit(run_statusline(sys.stdin, sys.stdout, color="--color" in argv))
-    from farm.cli import main as cli_main
-
-    cli_main()
 
 
 def run_hook(agent: str, stdin: IO[str], stdout: IO[str]) -> int:
