@@ -150,13 +150,12 @@ def pre_tool_use(agent: str, farm: HookFarm, event: dict) -> dict | None:
 
 
 def _record_catch(farm: HookFarm, event: dict, hit) -> None:
-    import hashlib
-
     from farm.hooks.pending import fold_in_background, queue_catch
 
     session_id = _text(event.get("session_id")) or None
+    # One catch per tool call; the folding process hashes this into the event's key.
     call = _text(event.get("tool_use_id")) or f"{session_id}\0{hit.subject}"
-    key = hashlib.sha256(f"{hit.guard.correction}\0{call}".encode()).hexdigest()[:24]
+    key = f"{hit.guard.correction}\0{call}"
     # The subject is redacted when the catch is folded into the repo, off the agent's path.
     data = {"guard": hit.guard.decision, "tool": hit.tool, "pattern": hit.pattern, "subject": hit.subject[:2000]}
     queue_catch(farm.root, hit.guard.correction, key, session_id, data)
@@ -226,14 +225,9 @@ def session_end(agent: str, event: dict) -> None:
     few seconds only, so there the work goes to a detached process."""
     if agent == "codex":
         import json
-        import subprocess
-        import sys
+        from farm.hooks.runtime import spawn_detached
 
-        subprocess.Popen(  # noqa: S603 - our own interpreter and module
-            [sys.executable, "-m", "farm.hooks.events", agent, json.dumps(event)],
-            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-            start_new_session=True, close_fds=True,
-        )
+        spawn_detached("farm.hooks.events", agent, json.dumps(event))
         return
     finish_session(agent, event)
 

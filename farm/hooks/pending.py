@@ -10,7 +10,6 @@ would count as the session's own work (a completed loop).
 from __future__ import annotations
 
 import secrets
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -34,15 +33,14 @@ def queue_catch(root: Path, correction: str, key: str, session_id: str | None, d
 
 def fold_in_background(root: Path) -> None:
     """Fold the queue in a detached process: the hook returns at once."""
-    subprocess.Popen(  # noqa: S603 - our own interpreter and module
-        [sys.executable, "-m", "farm.hooks.pending", str(root)],
-        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        start_new_session=True, close_fds=True,
-    )
+    from farm.hooks.runtime import spawn_detached
+
+    spawn_detached("farm.hooks.pending", str(root))
 
 
 def fold(root: Path) -> list[str]:
     """Write every queued catch as an event file (one per key), under the repo's lock."""
+    import hashlib
     from datetime import datetime, timezone
 
     from farm.model import Event
@@ -60,14 +58,17 @@ def fold(root: Path) -> list[str]:
         planned = []
         for path in queued:
             item = read_json(path, None)
-            if not isinstance(item, dict) or item.get("key") in known:
+            if not isinstance(item, dict) or not isinstance(item.get("key"), str):
                 continue
-            known.add(item["key"])
+            key = hashlib.sha256(item["key"].encode()).hexdigest()[:24]
+            if key in known:
+                continue
+            known.add(key)
             data = dict(item.get("data") or {})
             if isinstance(data.get("subject"), str):
                 data["subject"] = redact(data["subject"])[:300]  # no secret from a command reaches the repo
             at = datetime.fromtimestamp(float(item["at"]), tz=timezone.utc).replace(microsecond=0)
-            planned.append(event_file(farm, Event(type="catch", correction=item["correction"], at=at, key=item["key"],
+            planned.append(event_file(farm, Event(type="catch", correction=item["correction"], at=at, key=key,
                                                   session_id=item.get("session_id"), data=data)))
         if planned:
             commit_written(farm, write_files(farm, planned), "farm: guard catches", commit=False)

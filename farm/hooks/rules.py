@@ -81,11 +81,9 @@ def load_matcher(farm: HookFarm, book: RuleBook):
 
 
 def _rebuild_in_background(farm: HookFarm) -> None:
-    import subprocess
-    import sys
     import time
 
-    from farm.hooks.runtime import repo_dir
+    from farm.hooks.runtime import repo_dir, spawn_detached
 
     marker = repo_dir(farm.root) / BUILDING
     try:
@@ -94,11 +92,7 @@ def _rebuild_in_background(farm: HookFarm) -> None:
     except OSError:
         pass
     marker.write_text(str(time.time()))
-    subprocess.Popen(  # noqa: S603 - our own interpreter and module
-        [sys.executable, "-m", "farm.hooks.rules", str(farm.root)],
-        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        start_new_session=True, close_fds=True,
-    )
+    spawn_detached("farm.hooks.rules", str(farm.root))
 
 
 def rebuild(root: Path) -> RuleBook:

@@ -108,6 +108,25 @@ def repo_dir(root: Path) -> Path:
     return path
 
 
+def spawn_detached(module: str, *args: str) -> None:
+    """Run `python -m module args…` in a new session, its stdio on /dev/null (so the agent,
+    reading the hook's output to its end, never waits for it), and return at once.
+
+    os.posix_spawn, not subprocess: no module to import and no fork of this process."""
+    import sys
+
+    if not hasattr(os, "posix_spawn"):  # Windows
+        import subprocess
+
+        subprocess.Popen([sys.executable, "-m", module, *args], stdin=subprocess.DEVNULL,  # noqa: S603
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, close_fds=True,
+                         creationflags=getattr(subprocess, "DETACHED_PROCESS", 0))
+        return
+    quiet = [(os.POSIX_SPAWN_OPEN, fd, os.devnull, os.O_RDWR, 0) for fd in (0, 1, 2)]
+    os.posix_spawn(sys.executable, [sys.executable, "-m", module, *args], dict(os.environ),
+                   file_actions=quiet, setsid=True)
+
+
 def log(line: str) -> None:
     """One line in FARM_HOME/hook.log: the only trace a hook leaves of its own failures."""
     try:
