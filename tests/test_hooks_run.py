@@ -496,3 +496,20 @@ def test_a_huge_prompt_is_matched_on_its_head_only(rules_farm):
     assert _out(run_hook(event("UserPromptSubmit", rules_farm, session_id="a", prompt=ask), rules_farm)) is not None
     pasted = "Here is the build output:\n" + "step 17 of 90 compiled fine\n" * 20_000 + ask  # 560 KB
     assert _out(run_hook(event("UserPromptSubmit", rules_farm, session_id="b", prompt=pasted), rules_farm)) is None
+
+
+def test_a_burst_of_tool_calls_reads_the_transcript_once_and_a_prompt_always(farm, isolated_env):
+    from farm.hooks.live import live_path
+
+    (farm / "farm.toml").write_text("session_budget_usd = 1.0\n")
+    sid = "77777777-2222-4333-8444-555555555555"
+    path = transcript(isolated_env / ".claude", farm, sid, [100_000])
+    call = bash(farm, "ls", session_id=sid, transcript=path)
+    assert _out(run_hook(call, farm)) is None
+    read = json.loads(live_path("claude", sid).read_text())["offsets"][str(path)]
+    append_calls(path, farm, sid, [150_000, 150_000])  # now past the cap
+    assert _out(run_hook(call, farm)) is None  # within the burst: not read again
+    assert json.loads(live_path("claude", sid).read_text())["offsets"][str(path)] == read
+    prompt = event("UserPromptSubmit", farm, session_id=sid, transcript=path, prompt="go on")
+    assert _out(run_hook(prompt, farm))["decision"] == "block"
+    assert _out(run_hook(call, farm))["continue"] is False  # the prompt's read counts for the tools too

@@ -20,6 +20,9 @@ from pathlib import Path
 from farm.hooks.runtime import HookFarm, find_farm
 
 SOURCES_THAT_LOSE_CONTEXT = ("clear", "compact")
+# A burst of tool calls reads the transcript once every this many seconds: a cap checked
+# a few seconds late costs cents, a read on every call costs the agent time on each.
+TOOL_READ_EVERY = 5
 QUERY_CHARS = 4000  # a prompt's head says what it is about; a pasted 100 KB log would only cost time
 
 
@@ -177,11 +180,15 @@ def _budget(live, farm: HookFarm, event: dict, *, warn: bool = True) -> tuple[st
     budgets = cached_budgets() if warn else None
     if not transcript or not (_has_cap(farm) or budgets):
         return None
-    from farm.hooks.live import read_transcript
+    import time
 
-    read_transcript(live, Path(transcript).expanduser(), farm.config.get("prices") or {})
-    task = task_type_of(live, farm)
-    live.data["task_type"] = task
+    if warn or time.time() - live.data.get("read_at", 0) > TOOL_READ_EVERY or "task_type" not in live.data:
+        from farm.hooks.live import read_transcript
+
+        read_transcript(live, Path(transcript).expanduser(), farm.config.get("prices") or {})
+        live.data["task_type"] = task_type_of(live, farm)
+        live.data["read_at"] = time.time()
+    task = live.data["task_type"]
     cost = live.cost_usd
     cap = cap_for(farm.config, task)
     if cap is not None and cost > cap.usd:
