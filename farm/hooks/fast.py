@@ -16,6 +16,11 @@ def run_hook(agent: str, stdin: IO[str], stdout: IO[str]) -> int:
     """Answer one hook event. Never fails the agent's session: any problem (a farm error, a
     broken file, no farm here) is a silent allow, exit 0 with no output, and a line in
     FARM_HOME/hook.log."""
+    with _no_gc():
+        return _answer(agent, stdin, stdout)
+
+
+def _answer(agent: str, stdin: IO[str], stdout: IO[str]) -> int:
     import json
 
     try:
@@ -39,18 +44,37 @@ def run_statusline(stdin: IO[str], stdout: IO[str], color: bool = False) -> int:
     """Print one status line; on any problem, an empty line (and a line in the log)."""
     import json
 
-    try:
-        data = json.loads(stdin.read() or "{}")
-        from farm.hooks.status import status_line
+    with _no_gc():
+        try:
+            data = json.loads(stdin.read() or "{}")
+            from farm.hooks.status import status_line
 
-        text = status_line(data if isinstance(data, dict) else {}, color=color)
-    except BaseException as exc:
-        if not isinstance(exc, KeyboardInterrupt):
-            _log_failure("statusline", exc)
-        text = ""
+            text = status_line(data if isinstance(data, dict) else {}, color=color)
+        except BaseException as exc:
+            if not isinstance(exc, KeyboardInterrupt):
+                _log_failure("statusline", exc)
+            text = ""
     stdout.write(text + "\n")
     stdout.flush()
     return 0
+
+
+class _no_gc:
+    """The cycle collector off while a hook runs: a short process that unpickles the rule
+    book and matcher (hundreds of thousands of objects) makes no garbage worth collecting,
+    and skipping the collections saves a tenth of its time. Restored for in-process callers."""
+
+    def __enter__(self):
+        import gc
+
+        self.was_on = gc.isenabled()
+        gc.disable()
+
+    def __exit__(self, *exc) -> None:
+        import gc
+
+        if self.was_on:
+            gc.enable()
 
 
 def _log_failure(where: str, exc: BaseException) -> None:
