@@ -108,6 +108,9 @@ def repo_dir(root: Path) -> Path:
     return path
 
 
+NICE = "/usr/bin/nice"
+
+
 def spawn_detached(module: str, *args: str) -> None:
     """Run `python -m module args…` in a new session, its stdio on /dev/null (so the agent,
     reading the hook's output to its end, never waits for it), and return at once.
@@ -123,8 +126,10 @@ def spawn_detached(module: str, *args: str) -> None:
                          creationflags=getattr(subprocess, "DETACHED_PROCESS", 0))
         return
     quiet = [(os.POSIX_SPAWN_OPEN, fd, os.devnull, os.O_RDWR, 0) for fd in (0, 1, 2)]
-    os.posix_spawn(sys.executable, [sys.executable, "-m", module, *args], dict(os.environ),
-                   file_actions=quiet, setsid=True)
+    argv = [sys.executable, "-m", module, *args]
+    if os.path.exists(NICE):  # at the lowest priority: its start-up must not slow the hook down
+        argv = [NICE, "-n", "19", *argv]
+    os.posix_spawn(argv[0], argv, dict(os.environ), file_actions=quiet, setsid=True)
 
 
 def log(line: str) -> None:
