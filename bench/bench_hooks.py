@@ -132,6 +132,15 @@ def main() -> None:
         with open(live, "a") as fh:
             fh.write(json.dumps(_assistant(repo, sid, "fix/login-crash", 50_000)) + "\n")
 
+    def folds_done() -> None:
+        """A guard hit starts a detached process that writes the catch: let the last one
+        finish, so each run times the hook, not the hook competing with 20 earlier folds."""
+        deadline = time.monotonic() + 60
+        pending = list((tmp / "home" / "repos").glob("*/pending-catches"))
+        while time.monotonic() < deadline and any(any(p.iterdir()) for p in pending):
+            time.sleep(0.05)
+        time.sleep(0.3)  # the fold process exits after emptying the queue
+
     python = open(farm_bin).readline().removeprefix("#!").strip() or sys.executable
     # A farm this big has its rule book rebuilt in the background after a change; build it
     # first (as the first hooks after a capture would) and time that apart.
@@ -148,7 +157,8 @@ def main() -> None:
         ("PreToolUse (no guard hit)", {"hook_event_name": "PreToolUse", "tool_name": "Bash",
                                        "tool_input": {"command": "pytest -q tests/"}, "tool_use_id": "toolu_1"}, grow),
         ("PreToolUse (guard hit)", {"hook_event_name": "PreToolUse", "tool_name": "Bash",
-                                    "tool_input": {"command": "forbidden-command-3 --now"}, "tool_use_id": "toolu_2"}, None),
+                                    "tool_input": {"command": "forbidden-command-3 --now"}, "tool_use_id": "toolu_2"},
+         folds_done),
         ("Stop", {"hook_event_name": "Stop", "stop_hook_active": False}, grow),
     ]
     print(f"\nbaseline python -c 'import json': {base * 1000:6.1f} ms wall, {base_cpu * 1000:5.1f} ms CPU "

@@ -9,7 +9,7 @@ would count as the session's own work (a completed loop).
 
 from __future__ import annotations
 
-import secrets
+import os
 import sys
 import time
 from pathlib import Path
@@ -26,7 +26,7 @@ def queue_dir(root: Path) -> Path:
 
 
 def queue_catch(root: Path, correction: str, key: str, session_id: str | None, data: dict) -> Path:
-    path = queue_dir(root) / f"{time.time():.6f}-{safe_name(correction)}-{secrets.token_hex(3)}.json"
+    path = queue_dir(root) / f"{time.time():.6f}-{safe_name(correction)}-{os.urandom(3).hex()}.json"
     write_json(path, {"correction": correction, "key": key, "session_id": session_id, "at": time.time(), "data": data})
     return path
 
