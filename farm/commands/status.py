@@ -3,10 +3,15 @@ import click
 from farm.output import echo_json, money, safe, table
 
 STATUS_HELP = """\b
-unproven  landed, but too few sessions since to judge (or not committed yet)
-holding   enough sessions since it landed, and the miss has not come back
-leaking   the miss came back after the correction landed
-retired   closed by a person"""
+unproven  no recurrence yet, but too few sessions since to tell (or not committed yet)
+holding   no recurrence in enough sessions that, at the old miss rate, one was likely
+improved  it recurred, but clearly less often than before it landed
+leaking   it recurred, not clearly less often than before it landed
+retired   closed by a person
+
+"before" and "after" are k/n: sessions with the miss in the sessions before
+it landed and since. "avoided 90%" is the estimate's interval; nothing is
+claimed for unproven, leaking or retired corrections."""
 
 
 @click.command(help=f"""The tracker: one row per correction, or one correction's whole history.
@@ -42,10 +47,12 @@ def status(correction_id: str | None, as_json: bool) -> None:
         return
     rows = [
         [t.id, t.kind, t.status, t.landed_at.date().isoformat() if t.landed_at else "-", t.misses_before,
-         t.exposure_sessions, t.recurrences_after, t.catches, money(t.origin_cost_usd), money(t.est_cost_avoided_usd), t.title]
+         t.exposure_sessions, t.recurrences_after, t.catches, money(t.origin_cost_usd), money(t.est_cost_avoided_usd),
+         f"{t.before_k}/{t.before_n}", f"{t.after_k}/{t.after_n}", _interval(t), t.title]
         for t in tracked
     ]
-    headers = ["id", "kind", "status", "landed", "misses", "sessions", "recurred", "catches", "cost", "avoided", "title"]
+    headers = ["id", "kind", "status", "landed", "misses", "sessions", "recurred", "catches", "cost", "avoided",
+               "before", "after", "avoided 90%", "title"]
     click.echo(table(headers, rows))
 
 
@@ -57,6 +64,7 @@ def _history(t) -> None:
     click.echo(f"  misses before landing {t.misses_before}, sessions since {t.exposure_sessions}, "
                f"recurrences since {t.recurrences_after}, catches {t.catches}")
     click.echo(f"  cost of the first miss {money(t.origin_cost_usd)}, estimated cost avoided {money(t.est_cost_avoided_usd)}")
+    click.echo(f"  verdict: {t.verdict}; cost avoided, 90% interval: {_interval(t)}")
     if t.events:
         click.echo("")
         click.echo(table(["when", "event", "session", "cost", "detail"], [
@@ -64,3 +72,9 @@ def _history(t) -> None:
              " ".join((e.text or "").split())[:80]]
             for e in t.events
         ]))
+
+
+def _interval(t) -> str:
+    if t.est_cost_avoided_low_usd is None:
+        return "-"
+    return f"{money(t.est_cost_avoided_low_usd)}–{money(t.est_cost_avoided_high_usd)}"
