@@ -204,7 +204,7 @@ def _tracked(row, landed_at: datetime | None, events: list, timeline: _Timeline,
         t.exposure_loops = timeline.count(row.task_type, landed_at, loops=True)[1]
         t.before_k, t.after_k = len(sessions_before), len(sessions_after)
         t.before_n, t.after_n = t.sessions_before, max(t.exposure_sessions, t.after_k)
-    t.median_miss_cost_usd = statistics.median(miss_costs) if miss_costs else None
+    t.median_miss_cost_usd = round(statistics.median(miss_costs), 4) if miss_costs else None
     _rates(t)
     t.status, t.verdict = _verdict(row.status, t, min_exposure)
     _estimate(t)
