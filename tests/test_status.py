@@ -169,3 +169,37 @@ def test_cost_avoided_is_unknown_without_sessions_before_landing(farm):
     row = run_farm("status", "--json").json()["corrections"][0]
     assert row["id"] == data["id"]
     assert row["est_cost_avoided_usd"] is None and row["expected_repeats"] is None
+
+
+def test_the_listing_cache_follows_every_change(farm):
+    import os
+
+    cid = _landed_with_history(farm, before=4, after=10)
+    first = run_farm("status", "--json")
+    assert first.out == run_farm("status", "--json").out and _row()["status"] == "holding"
+    _event(farm, "late", "recurrence", cid, _when(1.5), session="s7")  # a new event file
+    assert _row()["status"] == "leaking"
+    path = farm / "corrections" / f"{cid}.md"
+    text = path.read_text()
+    stat = path.stat()
+    path.write_text(text.replace("title: Draft drops the stated takeaway", "title: Draft loses its point"))
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))  # same mtime: the size still differs
+    assert _row()["title"] == "Draft loses its point"
+    from conftest import git
+
+    git(farm, "commit", "-qam", "retitle")  # HEAD moves: landing times are read again
+    assert _row()["title"] == "Draft loses its point" and run_farm("status", "--json").code == 0
+
+
+def test_a_broken_listing_cache_is_rebuilt(farm):
+    from farm.paths import repo_state_dir
+
+    _landed_with_history(farm, before=4, after=10)
+    good = run_farm("status", "--json").out
+    kept = repo_state_dir(farm) / "status-listing.txt"
+    kept.write_text('{"corrections": []}')  # while nothing changed, the kept output is the answer
+    assert run_farm("status", "--json").json() == {"corrections": []}
+    (repo_state_dir(farm) / "status-listing.json").write_text("{not json")
+    assert run_farm("status", "--json").out == good
+    (repo_state_dir(farm) / "status-listing.txt").unlink()
+    assert run_farm("status", "--json").out == good

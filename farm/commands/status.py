@@ -26,6 +26,9 @@ def status(correction_id: str | None, as_json: bool) -> None:
     from farm.tracker import track
 
     farm = open_farm()
+    if as_json and not correction_id:
+        _listing(farm)
+        return
     with farm.index() as (index, refresh):
         tracked = track(farm, index, with_text=bool(correction_id))
     for warning in refresh.warnings:
@@ -39,15 +42,12 @@ def status(correction_id: str | None, as_json: bool) -> None:
         else:
             _history(one)
         return
-    if as_json:
-        echo_json({"corrections": [t.as_json() for t in tracked]})
-        return
     if not tracked:
         click.echo("No corrections yet. Record one with `farm capture`.")
         return
     rows = [
         [t.id, t.kind, t.status, t.landed_at.date().isoformat() if t.landed_at else "-", t.misses_before,
-         t.exposure_sessions, t.recurrences_after, t.catches, money(t.origin_cost_usd), money(t.est_cost_avoided_usd),
+         t.exposure_sessions, t.recurrences_after, t.catches, money(t.origin_cost_usd), _avoided(t),
          f"{t.before_k}/{t.before_n}", f"{t.after_k}/{t.after_n}", _interval(t), t.title]
         for t in tracked
     ]
@@ -78,3 +78,24 @@ def _interval(t) -> str:
     if t.est_cost_avoided_low_usd is None:
         return "-"
     return f"{money(t.est_cost_avoided_low_usd)}–{money(t.est_cost_avoided_high_usd)}"
+
+
+def _avoided(t) -> str:
+    """Nothing is claimed for an unproven, leaking or retired correction: "-", not "unknown"."""
+    return money(t.est_cost_avoided_usd) if t.status in ("holding", "improved") else "-"
+
+
+def _listing(farm) -> None:
+    """`--json` for every correction, from the listing cache when nothing changed (see tracker)."""
+    from farm.output import json_text
+    from farm.tracker import listing_cache, track
+
+    cache = listing_cache(farm)
+    if cache.text is None:
+        with farm.index() as (index, refresh):
+            cache.text = json_text({"corrections": [t.as_json() for t in track(farm, index)]})
+        cache.warnings = refresh.warnings
+        cache.store(farm, cache.text, cache.warnings)
+    for warning in cache.warnings:
+        click.echo(f"farm: warning: {safe(warning)}", err=True)
+    click.echo(cache.text)
