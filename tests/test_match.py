@@ -83,8 +83,9 @@ def test_unrelated_text_is_not_a_recurrence(matcher):
 
 def test_query_between_two_close_corrections_is_not_called(matcher):
     # Equally near both timezone corrections: the margin must withhold the verdict.
-    matches = matcher.match("The agent got timezones wrong with UTC timestamps and local time.")
+    matches = matcher.match("Agent confused UTC and local timestamps again.")
     assert {m.id for m in matches[:2]} == {"c-timezone-utc", "c-timezone-local"}
+    assert matches[0].score < 1.1 * matches[1].score  # the premise: neither leads clearly
     assert not any(m.recurrence for m in matches)
 
 
@@ -255,12 +256,24 @@ def test_dev_set_figures():
         top1 += bool(probe["label"] and matches and matches[0].id == probe["label"])
     n_dup = sum(1 for p in probes if p["label"])
     precision, recall = correct / calls, correct / n_dup
-    # Measured at DEFAULT_THRESHOLD: precision 0.925, recall 0.521, top-1 0.859
-    # (45 calls, 5 false: hard negatives that share a correction's words and
-    # even its headline but not its actor or its failure).
-    assert recall >= 0.52
-    assert precision >= 0.92
-    assert top1 / n_dup >= 0.85
+    # Measured at DEFAULT_THRESHOLD (29.5), on the whole set it was chosen on: precision
+    # 0.972, recall 0.493, top-1 0.845 (36 calls, 1 false).
+    assert precision >= 0.95 and recall >= 0.48 and top1 / n_dup >= 0.84
+
+
+@pytest.mark.skipif(not (DEV / "probes.jsonl").is_file(),
+                    reason=f"recurrence-dev set not found at {DEV}")
+def test_leave_source_out_figures():
+    """The estimate for unseen reports: each source's fold scored with a threshold tuned on the others."""
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).parents[1] / "bench"))
+    import eval_match
+
+    corrections, probes = eval_match.load(DEV)
+    pooled = eval_match.leave_source_out(corrections, probes)["pooled"]["tuned"]
+    # Measured: precision 0.902 (37/41), recall 0.521, over three folds.
+    assert pooled["precision"] >= 0.9 and pooled["recall"] >= 0.5
 
 
 def test_a_report_naming_no_agent_needs_more_to_repeat_an_agent_correction():
@@ -274,3 +287,24 @@ def test_a_report_naming_no_agent_needs_more_to_repeat_an_agent_correction():
     assert with_agent == pytest.approx(without_agent * ACTOR_DISCOUNT, rel=0.05)
     named = Matcher([agent]).match("The agent saved CRLF batch files with LF endings")[0]
     assert named.recurrence
+
+
+def test_readme_example_is_a_recurrence_in_a_farm_of_one_correction(farm):
+    from conftest import run_farm
+
+    captured = run_farm(
+        "capture", "--title", "Draft drops the stated takeaway",
+        "--what", "The rewrite turned the post's point into a generic lesson about noticing busy sessions.",
+        "--rule", "A draft must keep the takeaway sentence the author stated.",
+        "--kind", "grader", "--must-preserve", "The extra spend should either make the current artifact better",
+        "--applies-to", "posts/*.md", "--task-type", "docs", "--yes", "--json")
+    assert captured.code == 0, captured.err
+    best = run_farm("match", "the draft lost its main point again", "--json").json()["matches"][0]
+    assert best["id"] == captured.json()["id"] and best["recurrence"] is True
+
+
+def test_english_rarity_weighs_a_rare_word_above_a_common_one():
+    from farm.match import english_rarity, rarities
+
+    assert english_rarity("the") < english_rarity("point") < english_rarity("takeaway") < english_rarity("xqzvbn")
+    assert rarities("Deleted deletes") == {"delet": english_rarity("deleted")}  # the stem's most common form
