@@ -96,7 +96,7 @@ def capture(
     with farm_lock(farm) as recovered:
         with farm.index() as (index, refresh):
             rows = index.corrections()
-            match = None if force_new else _best_recurrence(farm, rows, miss)
+            match = None if force_new else _best_recurrence(farm, rows, miss, index.phrasings())
             if match is not None and confirm(match):
                 event = _event("recurrence", match.id, miss)
                 result = CaptureResult(match.id, match.id, write_files(farm, [event_file(farm, event)]), match.score)
@@ -109,12 +109,12 @@ def capture(
     return result
 
 
-def _best_recurrence(farm: Farm, rows, miss: Miss):
+def _best_recurrence(farm: Farm, rows, miss: Miss, phrasings: dict[str, list[str]]):
     from farm.matchcache import load_matcher
 
     if not any(r.status == "active" for r in rows):
         return None
-    matcher = load_matcher(farm.root, rows, farm.config.get("match_threshold"))
+    matcher = load_matcher(farm.root, rows, farm.config.get("match_threshold"), phrasings)
     best = matcher.match(f"{miss.title}\n{miss.what}", limit=1)
     return best[0] if best and best[0].recurrence else None
 

@@ -174,8 +174,11 @@ def _prompt_peers(farm: Farm) -> list[model.Correction]:
 
 def _event(farm: Farm, kind: str, correction_id: str, at: datetime, cost: float | None = None,
            session: str | None = None, data: dict | None = None) -> dict[str, str]:
-    event = model.Event(type=kind, correction=correction_id, at=at, cost_usd=cost, session_id=session,
-                        text=f"demo {kind}", data=data or {})
+    data = data or {}
+    # Found in an imported session: one event per correction and session, as the importer keys them.
+    key = f"moment:{correction_id}:{session}" if data.get("source") == "moment" else None
+    event = model.Event(type=kind, correction=correction_id, at=at, key=key, cost_usd=cost, session_id=session,
+                        text=f"demo {kind}", data=data)
     return {f"corrections/{model.event_path(event)}": model.dump_event(event)}
 
 

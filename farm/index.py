@@ -165,6 +165,16 @@ class Index:
         rows = self._raw(f"SELECT {columns} FROM events{where} ORDER BY at", (correction_id,) if correction_id else ())
         return [EventFact(p, t, c, _from_iso(at), k, sid, cost, txt) for p, t, c, at, k, sid, cost, txt in rows]
 
+    def phrasings(self) -> dict[str, list[str]]:
+        """correction id -> the texts of its recurrences that a person recorded (`farm capture`
+        writes them without a dedupe key; scan and session moments always set one), oldest first."""
+        rows = self._raw("SELECT correction, text FROM events WHERE type = 'recurrence' AND key IS NULL "
+                         "AND text IS NOT NULL ORDER BY at")
+        out: dict[str, list[str]] = {}
+        for correction, text in rows:
+            out.setdefault(correction, []).append(text)
+        return out
+
     def sessions(self) -> list[SessionFact]:
         """Committed session summaries, oldest first, as plain named tuples."""
         rows = self._raw(f"SELECT {', '.join(SessionFact._fields)} FROM sessions ORDER BY start")

@@ -32,6 +32,9 @@ Method (no models, no network; pure Python + snowballstemmer):
   weighs most; the title and the account of what went wrong less.
 * The score (0..100) is the square root of that mean, which spreads the
   range where paraphrases land; a verbatim restatement scores near 100.
+* A confirmed recurrence (one a person recorded with `farm capture`) adds its
+  text to its correction as another phrasing, weighed like "what went wrong":
+  the next report worded like it finds the correction.
 * Kind of report: a correction records a behaviour of the agent.  A report
   whose headline (first line, first sentence) is a request ("Feature: ...",
   "Add support for ...", "Extend ...") or a software error ("fails with",
@@ -80,7 +83,7 @@ CUE_DISCOUNT = 0.6
 ACTOR_DISCOUNT = 0.8
 
 # Relative trust in each field of a correction (the strongest is 1).
-FIELD_WEIGHTS = {"title": 2 / 3, "what": 2 / 3, "rule": 1.0, "signature": 1.0}
+FIELD_WEIGHTS = {"title": 2 / 3, "what": 2 / 3, "rule": 1.0, "signature": 1.0, "phrasing": 2 / 3}
 # Word pairs for coverage are taken up to this many positions apart.
 PAIR_WINDOW = 4
 # Candidates (by single words) whose word pairs are scored; in a corpus of
@@ -180,6 +183,9 @@ class MatchDoc:
     what: str
     rule: str = ""
     signature: tuple[str, ...] = ()
+    # How people described the failure when they recorded a recurrence of it by hand:
+    # more ways the same failure gets reported, counted like the account of what went wrong.
+    phrasings: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -259,6 +265,7 @@ def _fields(doc: MatchDoc) -> Fields:
     # Each signature phrase is a field of its own, so no pair spans two.
     texts = [("title", doc.title), ("what", doc.what), ("rule", doc.rule)]
     texts += [("signature", phrase) for phrase in doc.signature]
+    texts += [("phrasing", text) for text in doc.phrasings]
     return tuple((FIELD_WEIGHTS[f], tuple(tokens(t))) for f, t in texts)
 
 
@@ -320,13 +327,13 @@ class Matcher:
         self._prior_share = PRIOR_WEIGHT + (1.0 - PRIOR_WEIGHT) * PRIOR_COUNT / (PRIOR_COUNT + n)
         prior: dict[str, float] = {}
         for d in self.docs:
-            for stem, rarity in rarities("\n".join([d.title, d.what, d.rule, *d.signature])).items():
+            for stem, rarity in rarities("\n".join([d.title, d.what, d.rule, *d.signature, *d.phrasings])).items():
                 prior[stem] = min(rarity, prior.get(stem, rarity))
         self._idf = {t: self._blend(prior.get(t, 4.0), math.log((n + 1) / (k + 0.5))) for t, k in df.items()}
         self._extra: dict[str, float] = {}  # the weights of the current query's words no correction uses
         self._norms: list[float] = []
         self._masses: list[float] = []
-        self._cues = [cues("\n".join([d.title, d.what, d.rule, *d.signature])) for d in self.docs]
+        self._cues = [cues("\n".join([d.title, d.what, d.rule, *d.signature, *d.phrasings])) for d in self.docs]
         self._names_agent = [bool(AGENT_WORDS.search(f"{d.title}\n{d.what}")) for d in self.docs]
         self._index: dict[str, list[tuple[int, float, float]]] = defaultdict(list)
         for i, fields in enumerate(self._fields):

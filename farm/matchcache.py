@@ -17,15 +17,26 @@ from farm.fsutil import atomic_write
 from farm.paths import repo_state_dir
 
 
-def active_docs(rows) -> list:
+# The newest confirmed recurrences kept as phrasings of one correction: enough to learn
+# how its failure gets reported, few enough that one correction never outweighs the rest.
+PHRASINGS_KEPT = 5
+
+
+def active_docs(rows, phrasings: dict[str, list[str]] | None = None) -> list:
+    """MatchDocs of the active corrections; `phrasings` (correction id -> texts, oldest first)
+    adds the newest PHRASINGS_KEPT of each as more ways its failure is reported."""
     from farm.match import MatchDoc
 
-    return [MatchDoc(r.id, r.title, r.what, r.rule, tuple(r.signature_list())) for r in rows if r.status == "active"]
+    phrasings = phrasings or {}
+    return [MatchDoc(r.id, r.title, r.what, r.rule, tuple(r.signature_list()),
+                     tuple(phrasings.get(r.id, [])[-PHRASINGS_KEPT:]))
+            for r in rows if r.status == "active"]
 
 
-def load_matcher(root: Path, rows, threshold: float | None):
-    """A Matcher over the active corrections among `rows` (index rows)."""
-    docs = active_docs(rows)
+def load_matcher(root: Path, rows, threshold: float | None, phrasings: dict[str, list[str]] | None = None):
+    """A Matcher over the active corrections among `rows` (index rows), with the texts of
+    their confirmed recurrences (`Index.phrasings()`) as extra phrasings."""
+    docs = active_docs(rows, phrasings)
     return _matcher(root, docs, _key(docs, threshold), threshold)
 
 
@@ -54,7 +65,7 @@ def _key(docs, threshold) -> str:
     digest = hashlib.sha256(Path(match.__file__).read_bytes())
     digest.update(repr(threshold).encode())
     for d in docs:
-        digest.update("\0".join([d.id, d.title, d.what, d.rule, *d.signature]).encode())
+        digest.update("\0".join([d.id, d.title, d.what, d.rule, *d.signature, "\2", *d.phrasings]).encode())
         digest.update(b"\1")
     return digest.hexdigest()
 

@@ -308,3 +308,53 @@ def test_english_rarity_weighs_a_rare_word_above_a_common_one():
 
     assert english_rarity("the") < english_rarity("point") < english_rarity("takeaway") < english_rarity("xqzvbn")
     assert rarities("Deleted deletes") == {"delet": english_rarity("deleted")}  # the stem's most common form
+
+
+def test_a_confirmed_recurrence_becomes_a_phrasing_of_its_correction(farm):
+    from conftest import run_farm
+
+    made = run_farm("capture", "--title", "Agent deletes failing tests instead of fixing them",
+                    "--what", "Asked to make CI green, the agent removed three failing test files.",
+                    "--rule", "Fix the code or the test; never delete a failing test.", "--kind", "prompt",
+                    "--yes", "--json").json()
+    query = "The robot wiped the red spec files so the pipeline would pass"
+    before = run_farm("match", query, "--json").json()["matches"]
+    assert not before or not before[0]["recurrence"]
+    # A person records that wording as a recurrence (capture matches it; --yes accepts)
+    again = run_farm("capture", "--title", "Agent removed the failing test files again",
+                     "--what", "The robot wiped the red spec files so the pipeline would pass.",
+                     "--rule", "Fix the code.", "--kind", "prompt", "--yes", "--json").json()
+    assert again["recurrence_of"] == made["id"]
+    after = run_farm("match", query, "--json").json()["matches"]
+    assert after[0]["id"] == made["id"] and after[0]["recurrence"] is True
+    assert after[0]["score"] > (before[0]["score"] if before else 0)
+
+
+def test_a_correction_keeps_its_newest_few_phrasings():
+    from farm.matchcache import PHRASINGS_KEPT, active_docs
+
+    class Row:
+        id, title, what, rule, status = "c", "Title", "What", "Rule", "active"
+
+        def signature_list(self):
+            return []
+
+    texts = [f"report {n}" for n in range(PHRASINGS_KEPT + 2)]
+    (doc,) = active_docs([Row()], {"c": texts, "other": ["x"]})
+    assert doc.phrasings == tuple(texts[-PHRASINGS_KEPT:])  # the newest few
+
+
+def test_only_recurrences_a_person_recorded_become_phrasings(farm):
+    import json
+
+    from conftest import capture
+
+    from farm.project import open_farm
+
+    cid = capture().json()["id"]
+    log = farm / "corrections" / "log"
+    for name, key in (("by-hand", None), ("found", "moment:x:s1")):
+        (log / f"{name}.json").write_text(json.dumps({"type": "recurrence", "correction": cid, "key": key,
+                                                      "at": "2026-01-02T00:00:00Z", "text": f"{name} text"}))
+    with open_farm().index() as (index, _):
+        assert index.phrasings() == {cid: ["by-hand text"]}

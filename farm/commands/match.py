@@ -22,10 +22,11 @@ def match(text: str, limit: int, threshold: float | None, as_json: bool) -> None
 
     farm = open_farm()
     with farm.index() as (index, refresh):
-        rows = index.corrections()
+        rows, phrasings = index.corrections(), index.phrasings()
     for warning in refresh.warnings:
         click.echo(f"farm: warning: {safe(warning)}", err=True)
-    matcher = load_matcher(farm.root, rows, threshold if threshold is not None else farm.config.get("match_threshold"))
+    matcher = load_matcher(farm.root, rows, threshold if threshold is not None else farm.config.get("match_threshold"),
+                           phrasings)
     if text == "-":
         for line in sys.stdin:
             echo_json_line({"matches": _rows(matcher.match(line.strip(), limit=limit))})
