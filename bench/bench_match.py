@@ -22,6 +22,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 COMMON = """
 agent file edit code test run command commit branch change error build write read
@@ -91,6 +92,7 @@ def main() -> int:
     ap.add_argument("--docs", type=int, default=10000)
     ap.add_argument("--queries", type=int, default=300)
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--cli", action="store_true", help="also time `farm match` through the CLI at 10 and --docs corrections")
     args = ap.parse_args()
     rng = random.Random(args.seed)
 
@@ -134,7 +136,28 @@ def main() -> int:
           f"max {ms(max(excl))}")
     verdict = "OK" if p95 < 0.050 else "SLOW"
     print(f"target < 50 ms per match after start-up: {verdict}")
+    if args.cli:
+        cli_ratio(args.docs)
     return 0
+
+
+def cli_ratio(docs: int) -> None:
+    """`farm match TEXT --json` through the CLI, warm (the built matcher cached under FARM_HOME),
+    in a farm of 10 corrections and in one of `docs`; issue 15's target: at most 2x."""
+    import shutil
+
+    from bench_capture import generated_farm, timed
+
+    query = "the agent deleted the failing tests again instead of fixing the code"
+    times = {}
+    for n in (10, docs):
+        tmp, repo, env, farm_bin, _ = generated_farm(f"farm-bench-match-{n}-", n, n)
+        cmd = [farm_bin, "match", query, "--json"]
+        timed(cmd, repo, env)  # builds the index and the matcher cache
+        times[n] = timed(cmd, repo, env, 5)
+        shutil.rmtree(tmp, ignore_errors=True)
+    print(f"farm match --json, warm: {times[10]:.2f} s at 10 corrections, {times[docs]:.2f} s at {docs:,}: "
+          f"{times[docs] / times[10]:.2f}x (target: at most 2x)")
 
 
 if __name__ == "__main__":

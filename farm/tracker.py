@@ -32,7 +32,6 @@ events it holds (an event without a session counts as a session of its own).
 from __future__ import annotations
 
 import math
-import os
 import statistics
 from bisect import bisect_right
 from dataclasses import dataclass, field
@@ -285,21 +284,15 @@ def binomial_cdf(k: int, n: int, p: float) -> float:
 
 # --- the listing cache ------------------------------------------------------------
 
-# What the listing depends on besides the files: the modules that read and judge them.
-_CODE = ("tracker.py", "index.py", "model.py", "config.py")
+# The modules the listing is derived by (see farm/fingerprint.py).
+_CODE = ("tracker.py", "index.py", "model.py", "config.py", "fingerprint.py")
 
 
 @dataclass
 class ListingCache:
-    """`farm status --json`'s output, kept under FARM_HOME until anything it depends on changes.
-
-    The key hashes HEAD (landing times), the settings, the code that computes the rows, and
-    the corrections folder as the index sees it: each correction file's size and mtime, and
-    the mtime of every log folder (event and session files are written whole, so a new one
-    changes its folder's mtime; after editing one by hand, `farm reindex` — as for the
-    index). Checking it costs a few stats, not the index, so an unchanged farm of 10,000
-    corrections answers without opening SQLite at all.
-    """
+    """`farm status --json`'s output, kept under FARM_HOME while the farm's fingerprint
+    (farm/fingerprint.py) stays the same, so an unchanged farm of 10,000 corrections
+    answers without opening the index at all."""
 
     folder: object
     text: str | None = None  # the output, when still current
@@ -308,13 +301,13 @@ class ListingCache:
     def store(self, farm: Farm, text: str, warnings: list[str]) -> None:
         import json
 
+        from farm.fingerprint import stamp
         from farm.fsutil import atomic_write
 
-        dirs = _log_dirs(farm.corrections_dir / "log")
-        key = _listing_key(farm, dirs)
         try:
             atomic_write(self.folder / "status-listing.txt", text)
-            atomic_write(self.folder / "status-listing.json", json.dumps({"key": key, "dirs": dirs, "warnings": warnings}))
+            atomic_write(self.folder / "status-listing.json",
+                         json.dumps({"stamp": stamp(farm, _CODE).as_json(), "warnings": warnings}))
         except OSError:
             pass  # a cache that cannot be written only costs time
 
@@ -323,60 +316,14 @@ def listing_cache(farm: Farm) -> ListingCache:
     """The cached listing when it is still current (`text` set), else an empty one to `store`."""
     import json
 
+    from farm.fingerprint import current
     from farm.paths import repo_state_dir
 
     folder = repo_state_dir(farm.root)
     try:
         stored = json.loads((folder / "status-listing.json").read_text())
-        dirs = stored["dirs"]
-        if all(_mtime(farm.root / rel) == mtime for rel, mtime in dirs.items()):
-            if stored["key"] == _listing_key(farm, dirs):
-                return ListingCache(folder, (folder / "status-listing.txt").read_text(), stored["warnings"])
+        if current(farm, stored["stamp"], _CODE):
+            return ListingCache(folder, (folder / "status-listing.txt").read_text(), stored["warnings"])
     except (OSError, ValueError, KeyError, TypeError):
         pass
     return ListingCache(folder)
-
-
-def _mtime(path) -> int | None:
-    try:
-        return os.stat(path).st_mtime_ns
-    except OSError:
-        return None
-
-
-def _log_dirs(top) -> dict[str, int]:
-    """Every folder under the log folder (itself included) -> its mtime, keyed by path from the repo."""
-    out: dict[str, int] = {}
-    root = top.parent.parent
-    stack = [str(top)]
-    while stack:
-        folder = stack.pop()
-        mtime = _mtime(folder)
-        if mtime is None:
-            continue
-        out[os.path.relpath(folder, root)] = mtime
-        with os.scandir(folder) as entries:
-            stack.extend(e.path for e in entries if not e.name.startswith(".") and e.is_dir(follow_symlinks=False))
-    return out
-
-
-def _listing_key(farm: Farm, dirs: dict[str, int]) -> str:
-    import hashlib
-
-    from farm import __file__ as package
-
-    digest = hashlib.sha256(repr((git.head_sha(farm.root), sorted(farm.config.items(), key=str),
-                                  sorted(dirs.items()))).encode())
-    for name in _CODE:
-        st = os.stat(os.path.join(os.path.dirname(package), name))
-        digest.update(f"{name}:{st.st_size}:{st.st_mtime_ns}\0".encode())
-    with os.scandir(farm.corrections_dir) as entries:
-        files = sorted(f"{e.name}:{_size_mtime(e)}" for e in entries
-                       if e.name.endswith(".md") and not e.name.startswith(".") and e.is_file())
-    digest.update("\0".join(files).encode())
-    return digest.hexdigest()
-
-
-def _size_mtime(entry: os.DirEntry) -> str:
-    st = entry.stat()
-    return f"{st.st_size}:{st.st_mtime_ns}"

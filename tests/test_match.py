@@ -358,3 +358,17 @@ def test_only_recurrences_a_person_recorded_become_phrasings(farm):
                                                       "at": "2026-01-02T00:00:00Z", "text": f"{name} text"}))
     with open_farm().index() as (index, _):
         assert index.phrasings() == {cid: ["by-hand text"]}
+
+
+def test_match_answers_from_its_cache_until_the_farm_changes(farm):
+    from conftest import capture, run_farm
+
+    first = capture().json()["id"]
+    (farm / "corrections" / "broken.md").write_text("---\nid: [unclosed\n---\n")
+    for _ in range(2):  # built, then from the cache: the unreadable file is still named
+        result = run_farm("match", "the draft lost the stated takeaway", "--json")
+        assert result.json()["matches"][0]["id"] == first and "broken.md" in result.err
+    second = capture("--new", title="Lockfile left stale after a dependency bump",
+                     what="package.json changed but package-lock.json did not.", rule="Commit the lockfile.").json()["id"]
+    best = run_farm("match", "the lockfile was left stale after the dependency bump", "--json").json()["matches"][0]
+    assert best["id"] == second

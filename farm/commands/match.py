@@ -17,16 +17,13 @@ def match(text: str, limit: int, threshold: float | None, as_json: bool) -> None
     record a repeat instead of a new correction. With TEXT `-`, reads one
     query per line from stdin and prints one JSON object per line.
     """
-    from farm.matchcache import load_matcher
+    from farm.matchcache import farm_matcher
     from farm.project import open_farm
 
     farm = open_farm()
-    with farm.index() as (index, refresh):
-        rows, phrasings = index.corrections(), index.phrasings()
-    for warning in refresh.warnings:
+    matcher, warnings = farm_matcher(farm, threshold if threshold is not None else farm.config.get("match_threshold"))
+    for warning in warnings:
         click.echo(f"farm: warning: {safe(warning)}", err=True)
-    matcher = load_matcher(farm.root, rows, threshold if threshold is not None else farm.config.get("match_threshold"),
-                           phrasings)
     if text == "-":
         for line in sys.stdin:
             echo_json_line({"matches": _rows(matcher.match(line.strip(), limit=limit))})

@@ -1,0 +1,61 @@
+"""How common each English word is, for the matcher's word weights.
+
+The frequencies come from the `wordfreq` package (its large English list, 321,000
+words). Importing wordfreq and loading that list takes about half a second, too long
+before every `farm match` or `farm capture`, so the list is copied once into a small
+SQLite table under FARM_HOME (keyed by wordfreq's version) and each command looks up
+only the words it meets.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable
+from functools import lru_cache
+from importlib import metadata
+
+from farm.paths import farm_home
+
+# Zipf frequency (log10 of the count per billion words) of a word the list does not hold.
+UNKNOWN = 0.0
+
+
+def zipf(words: Iterable[str]) -> dict[str, float]:
+    """word -> its Zipf frequency in English (UNKNOWN when the list does not hold it)."""
+    wanted = sorted(set(words))
+    out = dict.fromkeys(wanted, UNKNOWN)
+    db = _db()
+    for start in range(0, len(wanted), 500):
+        chunk = wanted[start:start + 500]
+        rows = db.execute(f"SELECT word, zipf FROM words WHERE word IN ({','.join('?' * len(chunk))})", chunk)
+        out.update(rows)
+    return out
+
+
+@lru_cache(maxsize=1)
+def _db() -> sqlite3.Connection:
+    version = metadata.version("wordfreq")
+    path = farm_home() / f"english-words-{version}.sqlite"
+    if not path.exists():
+        _build(path)
+    return sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+
+
+def _build(path) -> None:
+    """Copy wordfreq's English list into a table at `path` (written aside, then renamed)."""
+    import math
+    import os
+
+    from wordfreq import get_frequency_dict
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    db = sqlite3.connect(tmp)
+    try:
+        db.execute("CREATE TABLE words (word TEXT PRIMARY KEY, zipf REAL NOT NULL) WITHOUT ROWID")
+        db.executemany("INSERT INTO words VALUES (?, ?)",
+                       ((w, round(math.log10(f) + 9, 2)) for w, f in get_frequency_dict("en", "large").items()))
+        db.commit()
+    finally:
+        db.close()
+    os.replace(tmp, path)
