@@ -3,8 +3,9 @@
 The frequencies come from the `wordfreq` package (its large English list, 321,000
 words). Importing wordfreq and loading that list takes about half a second, too long
 before every `farm match` or `farm capture`, so the list is copied once into a small
-SQLite table under FARM_HOME (keyed by wordfreq's version) and each command looks up
-only the words it meets.
+SQLite table under FARM_HOME (named after the list file, so a new wordfreq gets a new
+table) and each command looks up only the words it meets. The table is opened once
+per process.
 """
 
 from __future__ import annotations
@@ -12,7 +13,8 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterable
 from functools import lru_cache
-from importlib import metadata
+from importlib.util import find_spec
+from pathlib import Path
 
 from farm.paths import farm_home
 
@@ -34,8 +36,11 @@ def zipf(words: Iterable[str]) -> dict[str, float]:
 
 @lru_cache(maxsize=1)
 def _db() -> sqlite3.Connection:
-    version = metadata.version("wordfreq")
-    path = farm_home() / f"english-words-{version}.sqlite"
+    # Named after the size and mtime of wordfreq's list: a new wordfreq gets a new table.
+    # (Found without importing wordfreq or importlib.metadata, each slower than the lookups.)
+    spec = find_spec("wordfreq")
+    st = (Path(spec.origin).parent / "data" / "large_en.msgpack.gz").stat()
+    path = farm_home() / f"english-words-{st.st_size}-{st.st_mtime_ns}.sqlite"
     if not path.exists():
         _build(path)
     return sqlite3.connect(f"file:{path}?mode=ro", uri=True)

@@ -357,6 +357,8 @@ class Matcher:
     # Pickled under FARM_HOME (farm/matchcache.py) and loaded before every match: docs go as
     # tuples, which load many times faster than dataclass objects.
     def __getstate__(self) -> dict:
+        for i in range(len(self.docs)):
+            self._mass(i)  # computed once here rather than in every command that loads it
         state = dict(vars(self), _common_maps={})
         state["docs"] = [(d.id, d.title, d.what, d.rule, d.signature, d.phrasings) for d in self.docs]
         return state
