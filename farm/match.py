@@ -232,12 +232,15 @@ def english_rarity(word: str) -> float:
 
 def rarities(text: str) -> dict[str, float]:
     """stem -> the English rarity of its most common form in `text`."""
+    return _rarities(_words(text))
+
+
+def _rarities(words: Iterable[str]) -> dict[str, float]:
     from farm.english import zipf
 
-    words = _words(text)
     frequency = zipf(words)
     out: dict[str, float] = {}
-    for word in words:
+    for word in frequency:
         stem, rarity = _stem(word), (8.0 - frequency[word]) / 2.0
         if rarity < out.get(stem, 5.0):
             out[stem] = rarity
@@ -265,12 +268,18 @@ def cover_terms(toks: Sequence[str]) -> set[Term]:
 Fields = tuple[tuple[float, tuple[str, ...]], ...]  # (field weight, tokens)
 
 
-def _fields(doc: MatchDoc) -> Fields:
+def _fields(doc: MatchDoc, words: set[str]) -> Fields:
+    """The doc's weighted fields of stems; adds the words they came from to `words`."""
     # Each signature phrase is a field of its own, so no pair spans two.
     texts = [("title", doc.title), ("what", doc.what), ("rule", doc.rule)]
     texts += [("signature", phrase) for phrase in doc.signature]
     texts += [("phrasing", text) for text in doc.phrasings]
-    return tuple((FIELD_WEIGHTS[f], tuple(tokens(t))) for f, t in texts)
+    out = []
+    for field, text in texts:
+        found = _words(text)
+        words.update(found)
+        out.append((FIELD_WEIGHTS[field], tuple(_stem(w) for w in found)))
+    return tuple(out)
 
 
 def _doc_counts(fields: Fields) -> tuple[Counter, dict[str, float]]:
@@ -317,8 +326,8 @@ class _Query:
 
 def _columns(postings: list[tuple[int, float, float]]) -> tuple:
     """Postings as three flat arrays: a tenth of the memory, and they load from the cache at once."""
-    return (array("l", (p[0] for p in postings)), array("d", (p[1] for p in postings)),
-            array("d", (p[2] for p in postings)))
+    ids, doc_weights, field_weights = zip(*postings)
+    return array("l", ids), array("d", doc_weights), array("d", field_weights)
 
 
 class Matcher:
@@ -327,7 +336,8 @@ class Matcher:
     def __init__(self, docs: Iterable[MatchDoc], threshold: float | None = None):
         self.threshold = DEFAULT_THRESHOLD if threshold is None else float(threshold)
         self.docs = list(docs)
-        self._fields = [_fields(d) for d in self.docs]
+        words: set[str] = set()
+        self._fields = [_fields(d, words) for d in self.docs]
         n = len(self.docs)
         df: Counter = Counter()
         for fields in self._fields:
@@ -335,7 +345,7 @@ class Matcher:
         # Smoothed and always positive; a word no correction uses weighs most.
         self._unseen = math.log((n + 1) / 0.5)
         self._prior_share = PRIOR_WEIGHT + (1.0 - PRIOR_WEIGHT) * PRIOR_COUNT / (PRIOR_COUNT + n)
-        prior = rarities("\n".join(t for d in self.docs for t in (d.title, d.what, d.rule, *d.signature, *d.phrasings)))
+        prior = _rarities(words)
         self._idf = {t: self._blend(prior.get(t, 4.0), math.log((n + 1) / (k + 0.5))) for t, k in df.items()}
         self._extra: dict[str, float] = {}  # the weights of the current query's words no correction uses
         self._norms: list[float] = []
@@ -374,12 +384,19 @@ class Matcher:
             return weight if weight is not None else self._extra.get(term, self._unseen)
         # A pair is at least as rare as its rarer word; that lower bound
         # spares storing statistics for millions of pairs.
-        return max(self.idf(term[0]), self.idf(term[1]))
+        a, b = get(term[0]), get(term[1])
+        if a is None:
+            a = self._extra.get(term[0], self._unseen)
+        if b is None:
+            b = self._extra.get(term[1], self._unseen)
+        return a if a > b else b
 
     def _add(self, i: int, fields: Fields, postings: dict) -> None:
         counts, best = _doc_counts(fields)
         # log(1 + tf): repeating a word says less than using another one.
-        vec = {t: math.log1p(c) * self.idf(t) for t, c in counts.items()}
+        idf = self._idf  # every term of a correction is there: no query words to consider
+        vec = {t: math.log1p(c) * (idf[t] if isinstance(t, str) else max(idf[t[0]], idf[t[1]]))
+               for t, c in counts.items()}
         norm = math.sqrt(sum(w * w for w in vec.values())) or 1.0
         self._norms.append(norm)
         self._masses.append(0.0)  # computed when first needed: see _mass
