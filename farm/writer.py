@@ -180,7 +180,7 @@ class Change:
             old = _read_or_none(t.path)
             entries.append({"path": t.git_rel, "old": None if old is None else base64.b64encode(old).decode(),
                             "new": None if t.data is None else _digest(t.data)})
-        journal = {"version": 2, "head": git.head_sha(self.farm.root), "at": time.time(),
+        journal = {"version": 2, "head": git.head_sha(self.farm.root), "at": time.time(), "pid": os.getpid(),
                    "files": entries, "commit": self._commit_paths}
         atomic_write(_journal_path(self.farm), json.dumps(journal))
         self._journal_open = True
@@ -247,6 +247,8 @@ class Change:
 
 
 def _leave_alone(t: _Target, state: git.PathState | None) -> str | None:
+    if t.data is None and state is not None and not state.ignored:
+        return "was left alone: farm would remove it, but it holds your uncommitted changes"
     if state is not None and state.renamed_to:
         return f"was left alone: you renamed it to {state.renamed_to} (not committed yet)"
     if state is not None and state.gone:
@@ -330,7 +332,9 @@ def recover(farm: Farm) -> str | None:
     if journal is None:
         path.unlink(missing_ok=True)
         return None
-    git.clear_stale_index_lock(farm.root, older_than=journal.get("at", 0))
+    pid = journal.get("pid")
+    git.clear_stale_index_lock(farm.root, older_than=journal.get("at", 0),
+                               owner_pid=pid if isinstance(pid, int) and pid != os.getpid() else None)
     if _landed(farm, journal):
         git.unstage(farm.root, journal["commit"])  # the index takes HEAD's entries, if it had not yet
         path.unlink()
