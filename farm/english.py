@@ -43,7 +43,8 @@ def _db() -> sqlite3.Connection:
     path = farm_home() / f"english-words-{st.st_size}-{st.st_mtime_ns}.sqlite"
     if not path.exists():
         _build(path)
-    return sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    # Read only, so one connection serves every thread (the site server rebuilds in one).
+    return sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
 
 
 def _build(path) -> None:
