@@ -372,3 +372,12 @@ def test_match_answers_from_its_cache_until_the_farm_changes(farm):
                      what="package.json changed but package-lock.json did not.", rule="Commit the lockfile.").json()["id"]
     best = run_farm("match", "the lockfile was left stale after the dependency bump", "--json").json()["matches"][0]
     assert best["id"] == second
+
+
+def test_a_pickled_matcher_matches_as_the_one_it_was_built_as(matcher):
+    import pickle
+
+    loaded = pickle.loads(pickle.dumps(matcher))
+    for query in (DUPLICATE, UNRELATED, "Agent confused UTC and local timestamps again."):
+        assert loaded.match(query) == matcher.match(query)
+    assert loaded.match_excluding(DUPLICATE, "c-tabs") == matcher.match_excluding(DUPLICATE, "c-tabs")
