@@ -7,8 +7,9 @@ changes its folder's mtime (after editing one by hand, `farm reindex`, as for th
 Checking it costs some stats, not SQLite: with 10,000 corrections, a tenth of a second
 against the index's second.
 
-A cache stores `Stamp(key, dirs)` beside its result; `current(farm, stored, code)` says
-whether that result still holds.
+A cache stores `Stamp(key, dirs)` beside its result, in one of STAMPED under the farm's
+folder in FARM_HOME; `current(farm, stored, code)` says whether that result still holds,
+and `forget(farm)` drops them all (`farm reindex`: an event edited in place by hand).
 """
 
 from __future__ import annotations
@@ -17,6 +18,18 @@ import hashlib
 import os
 from dataclasses import dataclass
 from pathlib import Path
+
+
+# The files that hold a stamp: the status listing (farm/tracker.py), the matcher (farm/matchcache.py).
+STAMPED = ("status-listing.json", "matcher-stamp.json")
+
+
+def forget(farm) -> None:
+    """Drop every stamped cache of this farm, so the next command reads the index."""
+    from farm.paths import repo_state_dir
+
+    for name in STAMPED:
+        (repo_state_dir(farm.root) / name).unlink(missing_ok=True)
 
 
 @dataclass(frozen=True)

@@ -203,3 +203,21 @@ def test_a_broken_listing_cache_is_rebuilt(farm):
     assert run_farm("status", "--json").out == good
     (repo_state_dir(farm) / "status-listing.txt").unlink()
     assert run_farm("status", "--json").out == good
+
+
+def test_reindex_drops_the_listing_after_an_event_is_edited_in_place(farm):
+    import json
+    import os
+
+    cid = _landed_with_history(farm, before=4, after=10)
+    _event(farm, "late", "recurrence", cid, _when(1.5), session="s7")
+    assert _row()["status"] == "leaking"
+    path = farm / "corrections" / "log" / "late.json"
+    stat = path.stat()
+    payload = json.loads(path.read_text())
+    payload["correction"] = "x" * len(cid)  # same size: nothing a stat can see
+    path.write_text(json.dumps(payload))
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    assert _row()["status"] == "leaking"  # as the index: unseen until a reindex (README)
+    assert run_farm("reindex").code == 0
+    assert _row()["status"] == "holding"
