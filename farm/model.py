@@ -13,7 +13,7 @@ import re
 import secrets
 import unicodedata
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -127,6 +127,12 @@ def _strict_loader():
                 keys.add(key)
             return super().construct_mapping(node, deep)
 
+    # Dates stay strings, parsed by _datetime_field: PyYAML would raise a bare ValueError on
+    # Feb 30 or year 0 (no field named), and would make `created: 2025-09-01` a date, not a time.
+    StrictLoader.yaml_implicit_resolvers = {
+        first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+        for first, resolvers in base.yaml_implicit_resolvers.items()
+    }
     return StrictLoader
 
 
@@ -157,8 +163,8 @@ def split_frontmatter(text: str, name: str) -> tuple[dict[str, Any], str]:
         raise InvalidCorrection(f"{name}: frontmatter: unclosed '---' block") from None
     try:
         meta = handler.load(front)
-    except yaml.YAMLError as exc:
-        reason = str(getattr(exc, "problem", None) or exc).splitlines()[0]
+    except (yaml.YAMLError, ValueError, TypeError, OverflowError, RecursionError) as exc:
+        reason = (str(getattr(exc, "problem", None) or exc).splitlines() or ["cannot be read"])[0]
         raise InvalidCorrection(f"{name}: frontmatter: {reason}") from None
     if not isinstance(meta, dict):
         raise InvalidCorrection(f"{name}: frontmatter: must be a mapping of fields")
@@ -166,16 +172,14 @@ def split_frontmatter(text: str, name: str) -> tuple[dict[str, Any], str]:
 
 
 def read_text(path: Path, name: str, max_bytes: int = MAX_FILE_BYTES) -> str:
+    """A farm file's text, bounded (never a FIFO, device or symlink loop), as InvalidCorrection."""
+    from farm.errors import UnreadableFile
+    from farm.fsutil import read_text_bounded
+
     try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise InvalidCorrection(f"{name}: cannot read ({exc.strerror})") from None
-    if len(raw) > max_bytes:
-        raise InvalidCorrection(f"{name}: file is {len(raw):,} bytes (at most {max_bytes:,})")
-    try:
-        return raw.decode("utf-8").replace("\r\n", "\n")
-    except UnicodeDecodeError as exc:
-        raise InvalidCorrection(f"{name}: not UTF-8 (byte {exc.start})") from None
+        return read_text_bounded(path, max_bytes, name)
+    except UnreadableFile as exc:
+        raise InvalidCorrection(str(exc)) from None
 
 
 # --- corrections -----------------------------------------------------------
@@ -280,17 +284,21 @@ def _field(meta, key, name, typ, *, choices=None, pattern=None, default=_MISSING
 
 
 def _datetime_field(meta: dict, key: str, name: str) -> datetime:
+    """An ISO date-time, or a plain ISO date (people write `created: 2025-09-01`), in UTC."""
     value = meta.get(key)
-    if isinstance(value, datetime):
-        return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+    if isinstance(value, date) and not isinstance(value, datetime):
+        value = datetime(value.year, value.month, value.day)
     if isinstance(value, str):
         try:
-            parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+            value = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
         except ValueError:
+            value = None
+    if isinstance(value, datetime):
+        try:
+            return value.astimezone(timezone.utc) if value.tzinfo else value.replace(tzinfo=timezone.utc)
+        except (OverflowError, ValueError):
             pass
-        else:
-            return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
-    raise InvalidCorrection(f"{name}: {key}: expected an ISO date-time like 2026-01-31T12:00:00Z")
+    raise InvalidCorrection(f"{name}: {key}: expected an ISO date-time like 2026-01-31T12:00:00Z (or a date like 2026-01-31)")
 
 
 def _str_list(meta: dict, key: str, name: str) -> list[str]:

@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-__all__ = ["Finding", "find_secrets", "redact"]
+__all__ = ["Finding", "find_secrets", "redact", "redact_url"]
 
 
 @dataclass(frozen=True)
@@ -130,6 +130,11 @@ def _is_placeholder(value: str) -> bool:
 
 def _real_value(match: re.Match[str], text: str) -> str | None:
     return None if _is_placeholder(_value(match, text)) else ""
+
+
+def _aws_secret(match: re.Match[str], text: str) -> str | None:
+    value = _value(match, text)
+    return "" if _looks_random(value) and not _is_dummy(value) else None
 
 
 # --- secret-named settings ----------------------------------------------------
@@ -387,8 +392,16 @@ def _command(lead: str, flag: str, *, stop: str = r"\n", variants: str = "") -> 
 _PASSWORD_ARG = r"(?P<v>[^\s\"'`;&|]{1,200})"
 _SHELL_STOP = r"\n|;&"
 _CURL_USER = _command("curl", r"(?:-u|--user)[ \t]*[\"']?[^\s:\"']{1,128}:(?P<v>[^\s\"']{1,256})")
-_MYSQL_P = _command("mysql", "-p" + _PASSWORD_ARG, stop=_SHELL_STOP, variants="(?:dump|admin)?")
-_MARIADB_P = _command("mariadb", "-p" + _PASSWORD_ARG, stop=_SHELL_STOP)
+# -p'pw' and -p"pw": the shell removes the quotes, the password is what is inside them.
+_MYSQL_P = _command("mysql", "-p[\"']?" + _PASSWORD_ARG, stop=_SHELL_STOP, variants="(?:dump|admin)?")
+_MARIADB_P = _command("mariadb", "-p[\"']?" + _PASSWORD_ARG, stop=_SHELL_STOP)
+# sudo -S reads the password from stdin: a here-string after it, or an echo piped into it.
+_SUDO_HERE = _command("sudo", r"-[A-Za-z]*S[A-Za-z]*(?:[ \t][^\n;&|<]{0,300}?)?[ \t]*<<<[ \t]*[\"']?" + _PASSWORD_ARG,
+                      stop=_SHELL_STOP)
+_SUDO_PIPE = (
+    r"(?:echo|printf)[ \t]+[\"']?" + _PASSWORD_ARG
+    + r"[\"']?[ \t]*\|[ \t]*sudo[ \t]+(?:-[A-Za-z]+[ \t]+)*?-[A-Za-z]*S(?![\w-])"
+)
 _SSHPASS = r"sshpass(?<![\w-]sshpass)[ \t]+-p[ \t]*[\"']?" + _PASSWORD_ARG
 # docker/podman/helm/az/oc/cf login all take -p for the password.
 _LOGIN_P = _command("login", r"-p[ \t]+[\"']?" + _PASSWORD_ARG, stop=_SHELL_STOP)
@@ -467,9 +480,10 @@ _RULES: tuple[_Rule, ...] = (
     _rule("aws-secret-access-key",
           r"(?:AKIA|ASIA)[A-Z0-9]{16}[\s,;:|\"'=]{1,5}(?P<v>[A-Za-z0-9/+]{40})(?![A-Za-z0-9/+=])",
           hints=("AKIA", "ASIA"), rank=4),
+    # A secret may start with "/": the value is judged as a key, not as a path.
     _rule("aws-secret-access-key",
           r"secret[_ ]?access[_ ]?key[^a-z0-9/+\n]{1,10}(?P<v>[a-z0-9/+]{40})(?![a-z0-9/+=])",
-          hints=("secret",), rank=4, fold=True),
+          hints=("secret",), rank=4, fold=True, judge=_aws_secret),
     _token("gcp-api-key", "AIza", f"[{_B64URL}]{{35}}"),
     _token("gcp-oauth-secret", "GOCSPX-", f"[{_B64URL}]{{28}}"),
     _token("gcp-access-token", "ya29.", "[A-Za-z0-9_.-]{30,2000}+"),
@@ -552,6 +566,8 @@ _RULES: tuple[_Rule, ...] = (
     _rule("password", _MYSQL_P, hints=("mysql",)),
     _rule("password", _MARIADB_P, hints=("mariadb",)),
     _rule("password", _SSHPASS, hints=("sshpass",)),
+    _rule("password", _SUDO_HERE, hints=("<<<",)),
+    _rule("password", _SUDO_PIPE, hints=("sudo",)),
     _rule("password", _LOGIN_P, hints=("login",)),
     _rule("password", _REDIS_A, hints=("redis-cli",)),
     _rule("secret", _GH_SECRET, hints=("secret set",)),
@@ -709,3 +725,43 @@ def find_secrets(text: str) -> list[Finding]:
 def redact(text: str) -> str:
     """`text` with every secret replaced by "[REDACTED:<kind>]"; everything else byte-identical."""
     return _find(text)[1]
+
+
+# --- URLs ---------------------------------------------------------------------
+
+_URL = re.compile(r"\b[A-Za-z][A-Za-z0-9+.-]{1,15}://[^\s'\"<>`]+")
+_USERINFO = re.compile(r"(?<=://)(?P<user>[^\s:/?#@]+)(?P<rest>(?::[^\s/?#]*)?)@")
+_QUERY_PARAM = re.compile(r"(?<=[?&;#])(?P<name>[A-Za-z0-9_.\-]{1,80})=(?P<v>[^&;#\s]+)")
+# Query parameters that carry a credential whatever their value looks like.
+_SECRET_PARAMS = frozenset(
+    "access_token accesstoken api_key apikey auth auth_token code client_secret id_token key "
+    "password passwd private_token refresh_token secret sig signature token x-amz-credential "
+    "x-amz-security-token x-amz-signature x-goog-signature x-goog-credential".split()
+)
+
+
+def redact_url(text: str) -> str:
+    """`redact(text)`, and in every URL the credential parts too: a user name that looks like a
+    token (https://TOKEN@host), and secret-named query parameters (?private_token=…, &sig=…).
+    For error messages and stored source URLs, where the whole URL is farm's to show."""
+    text = redact(text)
+    return _URL.sub(lambda m: _clean_url(m.group()), text) if "://" in text else text
+
+
+def _clean_url(url: str) -> str:
+    def userinfo(m: re.Match[str]) -> str:
+        user, rest = m.group("user"), m.group("rest")
+        if rest and "[REDACTED:" not in rest and len(rest) > 1:
+            rest = ":[REDACTED:url-password]"
+        token_like = len(user) >= 16 and _looks_random(user) and "[REDACTED:" not in user
+        return ("[REDACTED:token]" if token_like else user) + rest + "@"
+
+    def param(m: re.Match[str]) -> str:
+        name, value = m.group("name"), m.group("v")
+        secret = name.lower() in _SECRET_PARAMS or _key_kind(name) not in (None, _VENDOR_KEY)
+        if not secret or value.startswith("[REDACTED:") or len(value) < 3:
+            return m.group()
+        return f"{name}=[REDACTED:token]"
+
+    url = _USERINFO.sub(userinfo, url, count=1)
+    return _QUERY_PARAM.sub(param, url) if "=" in url else url
