@@ -95,6 +95,21 @@ def run(argv: list[str]) -> int:
     """Run farm with `argv`; return the exit status. Failures become one line on stderr."""
     _DEBUG["on"] = False
     try:
+        return _run(argv)
+    finally:
+        _print_config_warnings()
+
+
+def _print_config_warnings() -> None:
+    config = sys.modules.get("farm.config")  # loaded only by commands that open a farm
+    for warning in config.take_warnings() if config else []:
+        from farm.output import safe
+
+        click.echo(f"farm: warning: {safe(warning)}", err=True)
+
+
+def _run(argv: list[str]) -> int:
+    try:
         cli.main(args=argv, prog_name="farm", standalone_mode=False)
     except click.exceptions.Abort:
         click.echo("Aborted.", err=True)
