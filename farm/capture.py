@@ -99,7 +99,14 @@ def _clean_list(flag: str, values, miss: Miss) -> list[str]:
 
 
 def _clean_text(flag: str, value: Any, miss: Miss) -> str:
-    """One flag's text: UTF-8 checked, terminal controls gone, secrets redacted (noted on `miss`)."""
+    cleaned = clean_text(flag, value)
+    if cleaned != _strip_controls(str(value or "")):
+        miss.redacted.append(flag)
+    return cleaned
+
+
+def clean_text(flag: str, value: Any) -> str:
+    """One flag's text as farm keeps it: UTF-8 checked, terminal controls gone, secrets redacted."""
     from farm.redact import redact_url
 
     text = "" if value is None else str(value)
@@ -107,11 +114,7 @@ def _clean_text(flag: str, value: Any, miss: Miss) -> str:
         text.encode("utf-8")
     except UnicodeEncodeError as exc:  # invalid bytes arrive as lone surrogates
         raise InvalidInput(f"{flag}: not valid UTF-8 text (at character {exc.start + 1})") from None
-    text = _strip_controls(text)
-    cleaned = redact_url(text)
-    if cleaned != text:
-        miss.redacted.append(flag)
-    return cleaned
+    return redact_url(_strip_controls(text))
 
 
 def _strip_controls(text: str) -> str:

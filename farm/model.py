@@ -236,7 +236,7 @@ def dump_correction(c: Correction) -> str:
     if not c.origin.is_empty():
         meta["origin"] = {k: v for k, v in asdict(c.origin).items() if v not in (None, {})}
     meta.update(c.extra)
-    body = f"## What went wrong\n\n{c.what.strip()}\n\n## Rule\n\n{c.rule.strip()}\n"
+    body = f"## What went wrong\n\n{_escape_headings(c.what.strip())}\n\n## Rule\n\n{_escape_headings(c.rule.strip())}\n"
     if c.notes.strip():
         body += f"\n{c.notes.strip()}\n"
     post = frontmatter.Post(body, handler=_strict_handler(), **meta)
@@ -257,8 +257,22 @@ def _body_sections(body: str) -> tuple[dict[str, str], str]:
     return sections, "".join(rest).strip()
 
 
+# A "## Rule" line inside a pasted log must not become the rule when the file is read back
+# (attack M4): such lines are written with one more backslash, and read back with one less.
+_HEADING_LINE = re.compile(r"^(\\*## )", re.M)
+_ESCAPED_HEADING_LINE = re.compile(r"^\\(\\*## )", re.M)
+
+
+def _escape_headings(text: str) -> str:
+    return _HEADING_LINE.sub(r"\\\1", text)
+
+
+def _unescape_headings(text: str) -> str:
+    return _ESCAPED_HEADING_LINE.sub(r"\1", text)
+
+
 def _section(sections: dict[str, str], key: str, name: str) -> str:
-    value = sections.get(key, "").strip()
+    value = _unescape_headings(sections.get(key, "").strip())
     if not value:
         field_name = key.replace(" ", "_")
         raise InvalidCorrection(f"{name}: {field_name}: missing '## {key.capitalize()}' section")

@@ -50,9 +50,12 @@ class Tracked:
     def as_json(self, with_events: bool = False) -> dict:
         data = {k: _iso(v) for k, v in vars(self).items() if k != "events"}
         if with_events:
+            from farm.redact import redact
+
+            # Event text comes from files anyone can commit (or from before farm redacted it).
             data["events"] = [
                 {"type": e.type, "at": _iso(e.at), "session_id": e.session_id, "cost_usd": e.cost_usd,
-                 "text": e.text, "path": e.path}
+                 "text": redact(e.text) if e.text else e.text, "path": e.path}
                 for e in self.events
             ]
         return data

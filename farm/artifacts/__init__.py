@@ -43,7 +43,15 @@ def plan(ctx: Context) -> list[Planned]:
 
 
 def render(farm: Farm, template: str, **values: Any) -> str:
-    return _environment(farm.templates_dir).get_template(template).render(**values)
+    """`template` rendered with `values`; a broken or unsafe override is one InvalidInput line."""
+    import jinja2
+
+    from farm.errors import InvalidInput
+
+    try:
+        return _environment(farm.templates_dir).get_template(template).render(**values)
+    except (jinja2.TemplateError, TypeError, ValueError, AttributeError) as exc:  # SecurityError is a TemplateError
+        raise InvalidInput(_render_error(exc, template)) from None
 
 
 _ENVIRONMENTS: dict[tuple[str, tuple[str, ...]], Any] = {}
@@ -62,12 +70,18 @@ def _environment(templates_dir: Path):
     return _ENVIRONMENTS[key]
 
 
-def _new_environment(templates_dir: Path):
-    import jinja2
+MAX_TEMPLATE_BYTES = 1_000_000
 
-    env = jinja2.Environment(
+
+def _new_environment(templates_dir: Path):
+    """A sandboxed environment: a committed template is data, so `{{ cycler.__init__... }}`
+    raises SecurityError instead of running code (attack S5)."""
+    import jinja2
+    from jinja2.sandbox import SandboxedEnvironment
+
+    env = SandboxedEnvironment(
         loader=jinja2.ChoiceLoader([
-            jinja2.FileSystemLoader(str(templates_dir)),
+            _bounded_loader(templates_dir),
             jinja2.PackageLoader("farm", "templates"),
         ]),
         undefined=jinja2.StrictUndefined,
@@ -82,6 +96,40 @@ def _new_environment(templates_dir: Path):
         to_yaml_scalar=lambda v: _to_yaml(v).strip(),
     )
     return env
+
+
+def _bounded_loader(templates_dir: Path):
+    """The repo's template overrides, read like every other file farm reads: a FIFO, device,
+    symlink loop or huge file is one error line naming it, never a hang."""
+    import jinja2
+
+    from farm.errors import InvalidInput, UnreadableFile
+    from farm.fsutil import read_text_bounded
+
+    class BoundedLoader(jinja2.BaseLoader):
+        def get_source(self, environment, template: str):
+            path = templates_dir / template
+            if "/" in template or template.startswith(".") or not (path.exists() or path.is_symlink()):
+                raise jinja2.TemplateNotFound(template)
+            try:
+                source = read_text_bounded(path, MAX_TEMPLATE_BYTES, f"{templates_dir.name}/{template}")
+            except UnreadableFile as exc:
+                raise InvalidInput(f"{exc} (a template override)") from None
+            mtime = _mtime(path)
+            return source, str(path), lambda: _mtime(path) == mtime
+
+    return BoundedLoader()
+
+
+def _mtime(path: Path) -> int | None:
+    try:
+        return path.stat().st_mtime_ns
+    except OSError:
+        return None
+
+
+def _render_error(exc: Exception, template: str) -> str:
+    return f"templates/{template}: cannot be rendered ({type(exc).__name__}: {exc})"
 
 
 def _docstring_safe(text: str) -> str:

@@ -50,7 +50,9 @@ def status(correction_id: str | None, as_json: bool) -> None:
 
 
 def _history(t) -> None:
-    click.echo(f"{safe(t.id)}  {safe(t.title)}")
+    from farm.redact import redact
+
+    click.echo(f"{safe(t.id)}  {safe(redact(t.title))}")
     click.echo(f"  kind {t.kind}, status {t.status}, created {t.created:%Y-%m-%d %H:%M}, "
                f"landed {t.landed_at:%Y-%m-%d %H:%M}" if t.landed_at else
                f"  kind {t.kind}, status {t.status}, created {t.created:%Y-%m-%d %H:%M}, not landed (uncommitted)")
@@ -61,6 +63,10 @@ def _history(t) -> None:
         click.echo("")
         click.echo(table(["when", "event", "session", "cost", "detail"], [
             [e.at.strftime("%Y-%m-%d %H:%M"), e.type, e.session_id or "-", money(e.cost_usd) if e.cost_usd is not None else "-",
-             " ".join((e.text or "").split())[:80]]
+             _clip(redact(" ".join((e.text or "").split())), 80)]
             for e in t.events
         ]))
+
+
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
