@@ -399,7 +399,7 @@ _MARIADB_P = _command("mariadb", "-p[\"']?" + _PASSWORD_ARG, stop=_SHELL_STOP)
 _SUDO_HERE = _command("sudo", r"-[A-Za-z]*S[A-Za-z]*(?:[ \t][^\n;&|<]{0,300}?)?[ \t]*<<<[ \t]*[\"']?" + _PASSWORD_ARG,
                       stop=_SHELL_STOP)
 _SUDO_PIPE = (
-    r"(?:echo|printf)[ \t]+[\"']?" + _PASSWORD_ARG
+    r"(?:echo|printf)[ \t]+(?:-[a-z]{1,3}[ \t]+)?(?:[\"']%s(?:\\n)?[\"'][ \t]+)?[\"']?" + _PASSWORD_ARG
     + r"[\"']?[ \t]*\|[ \t]*sudo[ \t]+(?:-[A-Za-z]+[ \t]+)*?-[A-Za-z]*S(?![\w-])"
 )
 _SSHPASS = r"sshpass(?<![\w-]sshpass)[ \t]+-p[ \t]*[\"']?" + _PASSWORD_ARG
