@@ -25,7 +25,7 @@ CORPUS = Path(__file__).parent / "data" / "secrets"
 SECRETS = [json.loads(line) for line in (CORPUS / "secrets.jsonl").read_text(encoding="utf-8").splitlines()]
 # Secrets short enough to sit in a one-line flag, and their cases' text as the flag's value.
 FLAG_CASES = [c for c in SECRETS if len(c["text"]) < 400 and all(len(s) >= 8 for s in c["secrets"])]
-SLOW = settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+SLOW = settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 FAST = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 
 
@@ -248,7 +248,9 @@ def test_each_kind_of_hostile_file_everywhere_at_once(template_farm, tmp_path, k
     for place in _PLACES[1:]:
         _plant(root, place, kind)
     env = {**os.environ, "FARM_HOME": str(tmp_path / "fh")}
-    for command in (["check"], _COMMANDS[-1]):
+    # capture reads the most (settings, agent files, templates, corrections, events); check adds
+    # graders and doc.md, where a hang or a huge read would show.
+    for command in ([["check"]] if kind in ("fifo", "dev-zero", "loop", "huge", "wrong-types") else []) + [_COMMANDS[-1]]:
         proc = subprocess.run([sys.executable, "-m", "farm", *command], cwd=root, env=env, capture_output=True,
                               text=True, timeout=90)
         assert proc.returncode in (0, 1, 2), (command, proc.stderr)
