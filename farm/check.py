@@ -258,9 +258,12 @@ def _decode(read: Callable[[str], bytes], rel: str, report: CheckReport) -> str 
 
 
 def check_text(root: Path, rule: GraderRule, rel: str, doc: Doc, *, timeout: float = 300) -> list[Violation]:
+    from farm.redact import redact
+
     text = doc.text
     found: list[Violation] = []
-    hit = lambda line, msg: found.append(Violation(rel, line, rule.correction, msg))  # noqa: E731
+    # A hand-written rule's message is shown and stored: redacted like everything else.
+    hit = lambda line, msg: found.append(Violation(rel, line, rule.correction, redact(msg)))  # noqa: E731
     for pattern in rule.must_match:
         if not compile_regex(pattern).search(text):
             hit(1, _say(rule, f"must match /{pattern}/"))

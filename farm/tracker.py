@@ -48,9 +48,11 @@ class Tracked:
     events: list = field(default_factory=list)
 
     def as_json(self, with_events: bool = False) -> dict:
+        from farm.redact import redact
+
         data = {k: _iso(v) for k, v in vars(self).items() if k != "events"}
+        data["title"] = redact(self.title)  # from a file anyone can commit
         if with_events:
-            from farm.redact import redact
 
             # Event text comes from files anyone can commit (or from before farm redacted it).
             data["events"] = [

@@ -422,3 +422,26 @@ def test_markers_after_a_bom_and_a_persons_end_of_list_comment(farm):
     assert result.code == 0, result.err
     text = (farm / "AGENTS.md").read_text()
     assert text.startswith("\ufeff<!-- farm:begin -->") and text.count("<!-- farm:begin -->") == 1
+
+
+def test_a_secret_written_by_hand_into_a_title_or_rule_message_is_never_shown(farm):
+    (farm / "corrections" / "by-hand.md").write_text(_correction("by-hand", "2025-09-01").replace("Hand written", f"key {GH}"))
+    for args in (["status"], ["status", "--json"], ["status", "by-hand"], ["match", "key hand written", "--json"]):
+        result = run_farm(*args)
+        assert result.code == 0 and GH not in result.out, args
+    (farm / "corrections" / "graders").mkdir(exist_ok=True)
+    (farm / "corrections" / "graders" / "hand.yml").write_text(
+        f"correction: by-hand\nmessage: never print {GH}\nmust_match: [needle]\n")
+    (farm / "a.txt").write_text("hay\n")
+    for args in (["check", "a.txt"], ["check", "a.txt", "--json"]):
+        result = run_farm(*args)
+        assert result.code == 1 and GH not in result.out, args
+
+
+def test_check_never_prints_a_secret_a_rule_matched_only_part_of(farm):
+    r = capture("--must-not-match", "ghp_[A-Za-z0-9]{8}", "--applies-to", "*.txt", "--new", title="no gh", kind="grader")
+    assert r.code == 0
+    (farm / "a.txt").write_text(f"token = {GH}\n")
+    result = run_farm("check", "a.txt", "--record")
+    assert result.code == 1 and GH[:12] not in result.out
+    assert GH[:12] not in "".join(p.read_text() for p in (farm / "corrections" / "log").rglob("*catch*"))

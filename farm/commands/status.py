@@ -40,9 +40,12 @@ def status(correction_id: str | None, as_json: bool) -> None:
     if not tracked:
         click.echo("No corrections yet. Record one with `farm capture`.")
         return
+    from farm.redact import redact
+
     rows = [
         [t.id, t.kind, t.status, t.landed_at.date().isoformat() if t.landed_at else "-", t.misses_before,
-         t.exposure_sessions, t.recurrences_after, t.catches, money(t.origin_cost_usd), money(t.est_cost_avoided_usd), t.title]
+         t.exposure_sessions, t.recurrences_after, t.catches, money(t.origin_cost_usd), money(t.est_cost_avoided_usd),
+         redact(t.title)]
         for t in tracked
     ]
     headers = ["id", "kind", "status", "landed", "misses", "sessions", "recurred", "catches", "cost", "avoided", "title"]
