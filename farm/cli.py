@@ -128,8 +128,10 @@ def _run(argv: list[str]) -> int:
         from farm.errors import FarmError
         from farm.output import one_line
 
-        if _DEBUG["on"]:
-            raise
+        if _DEBUG["on"]:  # the traceback, and still the exit code CI relies on
+            import traceback
+
+            traceback.print_exc()
         if isinstance(exc, FarmError):
             click.echo(f"farm: {one_line(str(exc))}", err=True)
             return exc.exit_code

@@ -338,9 +338,11 @@ def test_debug_works_after_the_subcommand(farm, monkeypatch):
     import farm.tracker
 
     monkeypatch.setattr(farm.tracker, "track", lambda *a, **k: 1 / 0)
-    with pytest.raises(ZeroDivisionError):
-        run_farm("status", "--debug")
-    assert run_farm("status").code == 3  # --debug does not stick to the next run
+    debug = run_farm("status", "--debug")
+    assert debug.code == 3 and "Traceback" in debug.err and "ZeroDivisionError" in debug.err
+    plain = run_farm("status")
+    assert plain.code == 3 and "Traceback" not in plain.err  # --debug does not stick to the next run
+    assert run_farm("retire", "nope", "--why", "x", "--debug").code == 2
 
 
 # --- globs ---------------------------------------------------------------------------------------
