@@ -60,6 +60,11 @@ def _number(low: float, high: float | None = None) -> Callable[[Any], str]:
     return check
 
 
+def _seconds(value: Any) -> str:
+    ok = isinstance(value, (int, float)) and not isinstance(value, bool) and 0 < value < float("inf")
+    return "" if ok else "expected a number of seconds above 0"
+
+
 def _bool(value: Any) -> str:
     return "" if isinstance(value, bool) else "expected true or false"
 
@@ -104,7 +109,7 @@ SETTINGS: dict[str, Setting] = {s.name: s for s in (
     Setting("audit_look_alike_recent", "whole number ≥ 1", 300, "How many recent corrections audit compares for look-alikes.",
             _whole(1)),
     Setting("check_cmd_timeout", "number of seconds > 0", 300, "How long a grader's check_cmd may run on one file.",
-            _number(0.001)),
+            _seconds),
 )}
 
 DEFAULTS: dict[str, Any] = {name: s.default for name, s in SETTINGS.items()}
