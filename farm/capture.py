@@ -101,6 +101,8 @@ def _clean_list(flag: str, values, miss: Miss) -> list[str]:
 
 
 def _clean_text(flag: str, value: Any, miss: Miss) -> str:
+    if len(str(value or "")) > MAX_TEXT:
+        raise InvalidInput(f"{flag} is {len(str(value)):,} characters long (at most {MAX_TEXT:,})")
     cleaned = clean_text(flag, value)
     if cleaned != _strip_controls(str(value or "")):
         miss.redacted.append(flag)

@@ -447,3 +447,15 @@ def test_check_never_prints_a_secret_a_rule_matched_only_part_of(farm):
     result = run_farm("check", "a.txt", "--record")
     assert result.code == 1 and GH[:12] not in result.out
     assert GH[:12] not in "".join(p.read_text() for p in (farm / "corrections" / "log").rglob("*catch*"))
+
+
+@pytest.mark.parametrize("expression", ["'a' * 10**10", "2 ** 100000", "[1] * 10**9"])
+def test_a_template_cannot_exhaust_memory(farm, expression):
+    (farm / "templates" / "prompt_block.md.j2").write_text("{{ %s }}\n" % expression)
+    result = capture("--new")
+    assert result.code == 2 and one_line_error(result.err) and "template" in result.err
+
+
+def test_a_kind_option_over_the_text_limit_is_refused(farm):
+    result = capture("--must-preserve", "x" * 20_001, "--new", kind="grader")
+    assert result.code == 2 and "--must-preserve is 20,001 characters" in result.err

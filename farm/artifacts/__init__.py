@@ -77,9 +77,8 @@ def _new_environment(templates_dir: Path):
     """A sandboxed environment: a committed template is data, so `{{ cycler.__init__... }}`
     raises SecurityError instead of running code (attack S5)."""
     import jinja2
-    from jinja2.sandbox import SandboxedEnvironment
 
-    env = SandboxedEnvironment(
+    env = _sandbox_class()(
         loader=jinja2.ChoiceLoader([
             _bounded_loader(templates_dir),
             jinja2.PackageLoader("farm", "templates"),
@@ -96,6 +95,28 @@ def _new_environment(templates_dir: Path):
         to_yaml_scalar=lambda v: _to_yaml(v).strip(),
     )
     return env
+
+
+MAX_RENDERED = 10_000_000  # a template's `"a" * 10**10` is refused, not a 10 GB string
+
+
+def _sandbox_class():
+    """The sandbox, with `*` and `**` checked too: they are how a template exhausts memory."""
+    from jinja2.sandbox import SandboxedEnvironment, SecurityError
+
+    class BoundedSandbox(SandboxedEnvironment):
+        intercepted_binops = frozenset(["*", "**"])
+
+        def call_binop(self, context, operator, left, right):
+            if operator == "**" and isinstance(right, int) and abs(right) > 1000:
+                raise SecurityError("exponent too large in a template")
+            if operator == "*":
+                for seq, n in ((left, right), (right, left)):
+                    if isinstance(seq, (str, list, tuple)) and isinstance(n, int) and len(seq) * n > MAX_RENDERED:
+                        raise SecurityError("a repeated string or list too large in a template")
+            return super().call_binop(context, operator, left, right)
+
+    return BoundedSandbox
 
 
 def _bounded_loader(templates_dir: Path):
