@@ -92,7 +92,7 @@ def main() -> None:
         print(f"  missed  [{case['kind']}] {case['text'][:100]!r}")
     for case in altered:
         print(f"  altered [{case['kind']}] {redact(case['text'])[:100]!r}")
-    for batch in ("heldout", "heldout2"):  # held-out batches: each secret counts, not each case
+    for batch in ("heldout", "heldout2", "heldout3"):  # held-out batches: each secret counts, not each case
         cases, looks = load(f"{batch}_secrets.jsonl"), load(f"{batch}_lookalikes.jsonl")
         total = sum(len(c["secrets"]) for c in cases)
         kept = sum(s in redact(c["text"]) for c in cases for s in c["secrets"])

@@ -132,6 +132,12 @@ def _real_value(match: re.Match[str], text: str) -> str | None:
     return None if _is_placeholder(_value(match, text)) else ""
 
 
+def _not_a_word(match: re.Match[str], text: str) -> str | None:
+    """"the -keypass option": a bare word after a flag is prose more often than a password."""
+    value = _value(match, text)
+    return None if _is_placeholder(value) or _CODE_REFERENCE.fullmatch(value) else ""
+
+
 def _aws_secret(match: re.Match[str], text: str) -> str | None:
     value = _value(match, text)
     return "" if _looks_random(value) and not _is_dummy(value) else None
@@ -402,6 +408,17 @@ _SUDO_PIPE = (
     r"(?:echo|printf)[ \t]+(?:-[a-z]{1,3}[ \t]+)?(?:[\"']%s(?:\\n)?[\"'][ \t]+)?[\"']?" + _PASSWORD_ARG
     + r"[\"']?[ \t]*\|[ \t]*sudo[ \t]+(?:-[A-Za-z]+[ \t]+)*?-[A-Za-z]*S(?![\w-])"
 )
+# Tools that take a password as a flag's argument (keytool/jarsigner, ldap*, smbclient, htpasswd).
+_KEYTOOL_PASS = r"(?<![\w-])-(?:src|dest|new)?(?:store|key)pass[ \t]+[\"']?" + _PASSWORD_ARG
+_LDAP_W = _command("ldap", r"-w[ \t]+[\"']?" + _PASSWORD_ARG, stop=_SHELL_STOP,
+                   variants="(?:search|modify|add|delete|passwd|whoami|compare|modrdn)")
+_SMB_FLAG = r"(?:-U|--user(?:=|[ \t]+))[ \t]*[\"']?[^\s%\"']{1,128}%(?P<v>[^\s\"']{1,256})"
+_SMB_USERS = [_command(tool, _SMB_FLAG, stop=_SHELL_STOP) for tool in ("smbclient", "rpcclient", "smbmap", "smbcacls")]
+# htpasswd -b FILE USER PW, or with -n (print, no file) USER PW.
+_HTPASSWD_HEAD = r"htpasswd(?<![\w-]htpasswd)[ \t]+-(?=[A-Za-z]*b)"
+_HTPASSWD = (_HTPASSWD_HEAD + r"(?![A-Za-z]*n)[A-Za-z]+[ \t]+(?:-\S+[ \t]+)*\S+[ \t]+\S+[ \t]+[\"']?"
+             + _PASSWORD_ARG)
+_HTPASSWD_N = _HTPASSWD_HEAD + r"(?=[A-Za-z]*n)[A-Za-z]+[ \t]+(?:-\S+[ \t]+)*\S+[ \t]+[\"']?" + _PASSWORD_ARG
 _SSHPASS = r"sshpass(?<![\w-]sshpass)[ \t]+-p[ \t]*[\"']?" + _PASSWORD_ARG
 # docker/podman/helm/az/oc/cf login all take -p for the password.
 _LOGIN_P = _command("login", r"-p[ \t]+[\"']?" + _PASSWORD_ARG, stop=_SHELL_STOP)
@@ -567,6 +584,11 @@ _RULES: tuple[_Rule, ...] = (
     _rule("password", _MARIADB_P, hints=("mariadb",)),
     _rule("password", _SSHPASS, hints=("sshpass",)),
     _rule("password", _SUDO_HERE, hints=("<<<",)),
+    _rule("password", _KEYTOOL_PASS, hints=("pass ", "pass\t", "pass'", 'pass"'), judge=_not_a_word),
+    _rule("password", _LDAP_W, hints=("ldap",)),
+    *(_rule("password", pattern, hints=("%",)) for pattern in _SMB_USERS),
+    _rule("password", _HTPASSWD, hints=("htpasswd",)),
+    _rule("password", _HTPASSWD_N, hints=("htpasswd",)),
     _rule("password", _SUDO_PIPE, hints=("sudo",)),
     _rule("password", _LOGIN_P, hints=("login",)),
     _rule("password", _REDIS_A, hints=("redis-cli",)),

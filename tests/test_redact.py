@@ -227,7 +227,7 @@ def test_text_outside_findings_is_byte_identical(text):
 
 # --- held-out batches (issue 11's goal: recall >= 99%, <= 2% of look-alikes changed) ----------
 
-@pytest.mark.parametrize("batch", ["heldout", "heldout2"])
+@pytest.mark.parametrize("batch", ["heldout", "heldout2", "heldout3"])
 def test_heldout_batch_matches_its_generator_and_meets_the_goal(batch):
     spec = importlib.util.spec_from_file_location(batch, CORPUS / f"{batch}.py")
     module = importlib.util.module_from_spec(spec)
