@@ -409,11 +409,11 @@ _SUDO_PIPE = (
     + r"[\"']?[ \t]*\|[ \t]*sudo[ \t]+(?:-[A-Za-z]+[ \t]+)*?-[A-Za-z]*S(?![\w-])"
 )
 # Tools that take a password as a flag's argument (keytool/jarsigner, ldap*, smbclient, htpasswd).
-_KEYTOOL_PASS = r"(?<![\w-])-(?:src|dest|new)?(?:store|key)pass[ \t]+[\"']?" + _PASSWORD_ARG
+_KEYTOOL_PASS = r"-(?<![\w-]-)(?:src|dest|new)?(?:store|key)pass[ \t]+[\"']?" + _PASSWORD_ARG
 _LDAP_W = _command("ldap", r"-w[ \t]+[\"']?" + _PASSWORD_ARG, stop=_SHELL_STOP,
                    variants="(?:search|modify|add|delete|passwd|whoami|compare|modrdn)")
 _SMB_FLAG = r"(?:-U|--user(?:=|[ \t]+))[ \t]*[\"']?[^\s%\"']{1,128}%(?P<v>[^\s\"']{1,256})"
-_SMB_USERS = [_command(tool, _SMB_FLAG, stop=_SHELL_STOP) for tool in ("smbclient", "rpcclient", "smbmap", "smbcacls")]
+_SMB_TOOLS = ("smbclient", "rpcclient", "smbmap", "smbcacls")
 # htpasswd -b FILE USER PW, or with -n (print, no file) USER PW.
 _HTPASSWD_HEAD = r"htpasswd(?<![\w-]htpasswd)[ \t]+-(?=[A-Za-z]*b)"
 _HTPASSWD = (_HTPASSWD_HEAD + r"(?![A-Za-z]*n)[A-Za-z]+[ \t]+(?:-\S+[ \t]+)*\S+[ \t]+\S+[ \t]+[\"']?"
@@ -570,6 +570,37 @@ _RULES: tuple[_Rule, ...] = (
     _token("perplexity-key", "pplx-", f"[{_ALNUM}]{{40,56}}", judge=_random_token),
     _token("langsmith-key", "lsv2_", f"(?:pt|sk)_[{_HEX}]{{32}}_[{_HEX}]{{10}}"),
     _token("tavily-key", "tvly-", f"(?:dev-|prod-)?[{_ALNUM}]{{32}}", judge=_random_token),
+    # Infrastructure, CI and SaaS tokens with their own prefixes
+    _token("vault-token", "hvs.", f"[{_B64URL}]{{90,200}}"),
+    _token("vault-token", "hvb.", f"[{_B64URL}]{{100,250}}"),
+    _token("doppler-token", "dp.", f"(?:pt|st|sa|ct|scim|audit)\\.[{_ALNUM}]{{40,44}}"),
+    _token("atlassian-token", "ATATT3", f"[={_B64URL}]{{150,300}}", glued=_ALNUM),
+    _token("bitbucket-token", "ATBB", f"[{_ALNUM}]{{32}}", glued=_ALNUM),
+    _token("supabase-token", "sbp_", f"[{_HEX}]{{40}}"),
+    _token("netlify-token", "nfp_", f"[{_ALNUM}]{{36}}"),
+    _token("sentry-token", "sntrys_", f"eyJ[+/={_B64URL}]{{50,400}}"),
+    _token("sentry-token", "sntryu_", f"[{_HEX}]{{64}}"),
+    _token("grafana-token", "glsa_", f"[{_ALNUM}]{{32}}_[{_HEX}]{{8}}"),
+    _token("grafana-token", "glc_", f"[{_ALNUM}+/]{{32,400}}={{0,2}}"),
+    _token("newrelic-key", "NRAK-", "[A-Z0-9]{27}", glued=_ALNUM),
+    _token("docker-token", "dckr_pat_", f"[{_B64URL}]{{27,40}}"),
+    _token("pulumi-token", "pul-", f"[{_HEX}]{{40}}"),
+    _rule("terraform-token", f"(?<![{_ALNUM}])[{_ALNUM}]{{14}}\\.atlasv1\\.[={_B64URL}]{{60,80}}",
+          hints=(".atlasv1.",), group=0, rank=4, judge=_real_token),
+    _token("planetscale-token", "pscale_", f"(?:tkn|pw|oauth)_[.{_B64URL}]{{32,64}}"),
+    _token("figma-token", "figd_", f"[{_B64URL}]{{40}}"),
+    _token("tailscale-key", "tskey-", f"(?:api-|auth-|client-)?[{_ALNUM}]{{6,20}}-[{_ALNUM}]{{20,60}}"),
+    _token("1password-token", "ops_", f"eyJ[+/={_B64URL}]{{100,2000}}"),
+    _token("pinecone-key", "pcsk_", f"[{_ALNUM}_]{{40,120}}"),
+    _token("buildkite-token", "bkua_", f"[{_HEX}]{{40}}"),
+    _token("circleci-token", "CCIPAT_", f"[{_ALNUM}]{{22}}_[{_HEX}]{{40}}"),
+    _token("sonarqube-token", "sq", f"[pua]_[{_HEX}]{{40}}", glued=_ALNUM),
+    _token("square-token", "sq0", f"(?:atp-[{_B64URL}]{{22}}|csp-[{_B64URL}]{{43}})"),
+    _token("jfrog-token", "AKCp", f"[{_ALNUM}]{{60,80}}", glued=_ALNUM),
+    _token("mapbox-token", "sk.eyJ", f"[{_B64URL}]{{50,400}}\\.[{_B64URL}]{{20,60}}"),
+    _token("flyio-token", "fm2_", f"[{_ALNUM}+/=_,-]{{50,4000}}"),
+    _token("razorpay-key", "rzp_", f"(?:live|test)_[{_ALNUM}]{{14,32}}"),
+    _token("resend-key", "re_", f"[{_ALNUM}]{{8}}_[{_ALNUM}]{{24}}", judge=_random_token),
     # Structures that hold a secret of any format
     _rule("private-key", _PRIVATE_KEY, hints=("-----BEGIN",), group=0, rank=5, judge=_has_key_body),
     _rule("private-key", _PUTTY_KEY, hints=("Private-Lines:",), group=0, rank=5, judge=None),
@@ -584,9 +615,9 @@ _RULES: tuple[_Rule, ...] = (
     _rule("password", _MARIADB_P, hints=("mariadb",)),
     _rule("password", _SSHPASS, hints=("sshpass",)),
     _rule("password", _SUDO_HERE, hints=("<<<",)),
-    _rule("password", _KEYTOOL_PASS, hints=("pass ", "pass\t", "pass'", 'pass"'), judge=_not_a_word),
+    _rule("password", _KEYTOOL_PASS, hints=("storepass", "keypass"), judge=_not_a_word),
     _rule("password", _LDAP_W, hints=("ldap",)),
-    *(_rule("password", pattern, hints=("%",)) for pattern in _SMB_USERS),
+    *(_rule("password", _command(tool, _SMB_FLAG, stop=_SHELL_STOP), hints=(tool,)) for tool in _SMB_TOOLS),
     _rule("password", _HTPASSWD, hints=("htpasswd",)),
     _rule("password", _HTPASSWD_N, hints=("htpasswd",)),
     _rule("password", _SUDO_PIPE, hints=("sudo",)),
