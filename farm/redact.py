@@ -649,12 +649,54 @@ def _span(rule: _Rule, match: re.Match[str]) -> tuple[int, int]:
     return start, end
 
 
+@functools.cache
+def _hint_sets() -> dict[bool, tuple[list[str], object]] | None:
+    """For plain and for folded rules: their hints, and one RE2 set that finds which of them
+    occur in a single pass (a pass per hint cost more than all the rules' own scans)."""
+    try:
+        import re2
+    except ImportError:
+        return None
+    options = re2.Options()
+    options.max_mem = 64 << 20
+    options.log_errors = False
+    sets = {}
+    for folded in (False, True):
+        hints = sorted({h for rule in _RULES if (rule.folded is not None) == folded for h in rule.hints})
+        found = re2.Set.SearchSet(options)
+        found.Add(r"\A")  # index 0 always matches: its absence means the set failed (out of memory)
+        for hint in hints:
+            found.Add(re2.escape(hint))
+        found.Compile()
+        sets[folded] = (hints, found)
+    return sets
+
+
+def _present(text: str, folded: bool) -> set[str] | None:
+    """The hints of plain (or folded) rules that occur in `text`; None when RE2 cannot say."""
+    sets = _hint_sets()
+    if sets is None:
+        return None
+    hints, found = sets[folded]
+    try:
+        indices = found.Match(text)
+    except Exception:  # text RE2 cannot take (a lone surrogate): the plain checks decide
+        return None
+    if not indices or indices[0] != 0:
+        return None
+    return {hints[i - 1] for i in indices[1:]}
+
+
 def _matches(text: str) -> Iterator[tuple[_Rule, re.Match[str]]]:
     lowered = text.lower()
     same_length = len(lowered) == len(text)
+    present = {False: _present(text, False), True: _present(lowered, True)}
     seen: dict[tuple[str, bool], bool] = {}  # rules share hints; each costs a pass over the text
 
     def occurs(hint: str, folded: bool) -> bool:
+        known = present[folded]
+        if known is not None:
+            return hint in known
         if (hint, folded) not in seen:
             seen[hint, folded] = hint in (lowered if folded else text)
         return seen[hint, folded]

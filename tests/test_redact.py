@@ -241,3 +241,24 @@ def test_heldout_batch_matches_its_generator_and_meets_the_goal(batch):
     changed = sum(redact(c["text"]) != c["text"] for c in lookalikes)
     assert (total - kept) / total >= 0.99
     assert changed / len(lookalikes) <= 0.02
+
+
+_ALL_HINTS = sorted({h for rule in redact_module._RULES for h in rule.hints})
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(_ALL_HINTS) | st.text(max_size=8), max_size=8))
+def test_the_one_pass_hint_scan_finds_exactly_the_hints_that_occur(parts):
+    text = "".join(parts)
+    for folded in (False, True):
+        hints = redact_module._hint_sets()[folded][0]
+        source = text.lower() if folded else text
+        found = redact_module._present(source, folded)
+        if found is not None:  # None: the plain checks decide, as before
+            assert found == {h for h in hints if h in source}
+
+
+def test_text_the_hint_scan_cannot_take_falls_back_to_plain_checks():
+    text = f"bad \udcff {TOKEN}"
+    assert redact_module._present(text, False) is None
+    assert TOKEN not in redact(text)
