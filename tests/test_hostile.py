@@ -459,3 +459,9 @@ def test_a_template_cannot_exhaust_memory(farm, expression):
 def test_a_kind_option_over_the_text_limit_is_refused(farm):
     result = capture("--must-preserve", "x" * 20_001, "--new", kind="grader")
     assert result.code == 2 and "--must-preserve is 20,001 characters" in result.err
+
+
+def test_a_fifo_pre_commit_config_does_not_hang_the_hook_installer(farm):
+    os.mkfifo(farm / ".pre-commit-config.yaml")
+    result = farm_proc("hooks", "install", "pre-commit", cwd=farm)
+    assert result.returncode == 2 and ".pre-commit-config.yaml: not a regular file" in result.stderr
