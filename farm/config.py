@@ -162,7 +162,9 @@ def _closest(key: str) -> str | None:
 
 
 def _show(value: Any) -> str:
-    text = repr(value)
+    from farm.redact import redact
+
+    text = redact(repr(value))
     return text if len(text) <= 60 else text[:59] + "…"
 
 

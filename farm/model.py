@@ -291,10 +291,18 @@ def _field(meta, key, name, typ, *, choices=None, pattern=None, default=_MISSING
     if not isinstance(value, typ) or (isinstance(value, str) and not value.strip()):
         raise InvalidCorrection(f"{name}: {key}: expected a non-empty {typ.__name__}")
     if choices and value not in choices:
-        raise InvalidCorrection(f"{name}: {key}: {value!r} is not one of {', '.join(choices)}")
+        raise InvalidCorrection(f"{name}: {key}: {_shown(value)} is not one of {', '.join(choices)}")
     if pattern and not pattern.match(value):
-        raise InvalidCorrection(f"{name}: {key}: {value!r} must be lowercase letters, digits and hyphens (at most 64)")
+        raise InvalidCorrection(f"{name}: {key}: {_shown(value)} must be lowercase letters, digits and hyphens (at most 64)")
     return value
+
+
+def _shown(value: Any) -> str:
+    """A bad value as a warning shows it: clipped, and redacted (warnings reach terminals and CI logs)."""
+    from farm.redact import redact
+
+    text = redact(repr(value))
+    return text if len(text) <= 80 else text[:79] + "…"
 
 
 def _datetime_field(meta: dict, key: str, name: str) -> datetime:
