@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from typing import Any
 
 from farm import model
@@ -29,6 +30,7 @@ class Miss:
     signature: list[str] = field(default_factory=list)
     origin: Origin = field(default_factory=Origin)
     options: dict[str, Any] = field(default_factory=dict)  # kind-specific: check_cmd, must_preserve, …
+    at: datetime | None = None  # when the miss happened: its session's start, when known
     redacted: list[str] = field(default_factory=list)  # the flags a secret was removed from
 
 
@@ -197,14 +199,18 @@ def _record_new(farm: Farm, miss: Miss, rows) -> CaptureResult:
     )
     peers = [row_to_correction(r) for r in rows if r.kind == miss.kind and r.status == "active"]
     planned = plan(Context(farm=farm, correction=correction, options=miss.options, peers=[*peers, correction]))
-    planned.append(Planned(f"{farm.config['corrections_dir']}/{correction.id}.md", model.dump_correction(correction)))
+    own = f"{farm.config['corrections_dir']}/{correction.id}.md"
+    planned.append(Planned(own, model.dump_correction(correction)))
     planned.append(event_file(farm, _event("miss", correction.id, miss)))
-    return CaptureResult(correction.id, None, write_files(farm, planned))
+    return CaptureResult(correction.id, None, write_files(farm, planned, required=(own,)))
 
 
 def _event(kind: str, correction_id: str, miss: Miss) -> Event:
+    # Dated by the session it happened in, so the tracker puts it before or after landing by
+    # when it happened, not by when someone got round to capturing it.
+    at = miss.at.astimezone(timezone.utc).replace(microsecond=0) if miss.at else model.now()
     return Event(
-        type=kind, correction=correction_id, at=model.now(),
+        type=kind, correction=correction_id, at=at,
         session_id=miss.origin.session_id, cost_usd=miss.origin.cost_usd,
         text=f"{miss.title}\n\n{miss.what}",
         data={"tokens": miss.origin.tokens} if miss.origin.tokens else {},
