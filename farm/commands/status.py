@@ -45,10 +45,12 @@ def status(correction_id: str | None, as_json: bool) -> None:
     if not tracked:
         click.echo("No corrections yet. Record one with `farm capture`.")
         return
+    from farm.redact import redact
+
     rows = [
         [t.id, t.kind, t.status, t.landed_at.date().isoformat() if t.landed_at else "-", t.misses_before,
          t.exposure_sessions, t.recurrences_after, t.catches, money(t.origin_cost_usd), _avoided(t),
-         f"{t.before_k}/{t.before_n}", f"{t.after_k}/{t.after_n}", _interval(t), t.title]
+         f"{t.before_k}/{t.before_n}", f"{t.after_k}/{t.after_n}", _interval(t), redact(t.title)]
         for t in tracked
     ]
     headers = ["id", "kind", "status", "landed", "misses", "sessions", "recurred", "catches", "cost", "avoided",
@@ -57,7 +59,9 @@ def status(correction_id: str | None, as_json: bool) -> None:
 
 
 def _history(t) -> None:
-    click.echo(f"{safe(t.id)}  {safe(t.title)}")
+    from farm.redact import redact
+
+    click.echo(f"{safe(t.id)}  {safe(redact(t.title))}")
     click.echo(f"  kind {t.kind}, status {t.status}, created {t.created:%Y-%m-%d %H:%M}, "
                f"landed {t.landed_at:%Y-%m-%d %H:%M}" if t.landed_at else
                f"  kind {t.kind}, status {t.status}, created {t.created:%Y-%m-%d %H:%M}, not landed (uncommitted)")
@@ -69,7 +73,7 @@ def _history(t) -> None:
         click.echo("")
         click.echo(table(["when", "event", "session", "cost", "detail"], [
             [e.at.strftime("%Y-%m-%d %H:%M"), e.type, e.session_id or "-", money(e.cost_usd) if e.cost_usd is not None else "-",
-             " ".join((e.text or "").split())[:80]]
+             _clip(redact(" ".join((e.text or "").split())), 80)]
             for e in t.events
         ]))
 
@@ -99,3 +103,7 @@ def _listing(farm) -> None:
     for warning in cache.warnings:
         click.echo(f"farm: warning: {safe(warning)}", err=True)
     click.echo(cache.text)
+
+
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
