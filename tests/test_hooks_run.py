@@ -445,7 +445,7 @@ def test_the_hook_path_loads_no_click_sqlmodel_gitpython_or_yaml(rules_farm):
     import subprocess
     import sys
 
-    heavy = ("click", "sqlmodel", "sqlalchemy", "git", "jinja2", "yaml", "rich", "genai_prices")
+    heavy = ("click", "sqlmodel", "sqlalchemy", "git", "jinja2", "yaml", "rich", "genai_prices", "wordfreq")
     probe = (
         "import io, json, sys\n"
         "from farm.hooks.fast import run_hook\n"
