@@ -21,10 +21,12 @@ def reader_for(path: Path) -> ModuleType:
     """The reader for a transcript, from its name or, failing that, its first line."""
     if path.name.startswith("rollout-") or path.name.endswith(".zst"):
         return codex
+    from farm.sessions.lines import Unreadable, open_regular
+
     try:
-        with open(path, "rb") as fh:
+        with open_regular(path) as fh:
             head = fh.read(4096)
-    except OSError:
+    except (OSError, Unreadable):
         return claude
     first = head.split(b"\n", 1)[0]
     if b'"payload"' in first and (b'"session_meta"' in first or b'"turn_context"' in first):

@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
-from farm.sessions.lines import LineStats, read_blocks
+from farm.sessions.lines import LineStats, parse_lenient, read_blocks
 from farm.sessions.model import Call, FileScan
 from farm.sessions.tokens import BadTokens, count, epoch
 
@@ -156,23 +156,8 @@ def _last(block: bytes, needle: bytes, pattern: re.Pattern):
     return pattern.match(block, i) if i >= 0 else None
 
 
-def _loads(line: bytes, orjson):
-    try:
-        return orjson.loads(line)
-    except orjson.JSONDecodeError:
-        pass
-    # Invalid UTF-8 or a lone surrogate in some text field: the usage is still real.
-    text = bytes(line).decode("utf-8", "replace")
-    try:
-        return orjson.loads(text)
-    except orjson.JSONDecodeError:
-        pass
-    import json
-
-    try:
-        return json.loads(text)
-    except ValueError:
-        return None
+def _loads(line, orjson):
+    return parse_lenient(line)
 
 
 def _unescape(raw: bytes) -> str:

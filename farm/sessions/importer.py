@@ -11,6 +11,7 @@ import hashlib
 import json
 import os
 import sqlite3
+import stat
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable
@@ -19,7 +20,7 @@ from pathlib import Path
 
 from farm.errors import InvalidInput
 from farm.sessions import READERS, claude, reader_for
-from farm.sessions.lines import LineStats, Unreadable, is_zstd
+from farm.sessions.lines import LineStats, Unreadable, file_kind, is_zstd, open_regular
 from farm.sessions.model import Call, FileScan, SessionRecord, Usage
 
 HEAD_BYTES = 4096
@@ -121,9 +122,9 @@ def session_sources(transcript: Path) -> list[tuple[str, Path]]:
 
 def _names_session(path: Path, session_id: str) -> bool:
     try:
-        with open(path, "rb") as fh:
+        with open_regular(path) as fh:
             head = fh.read(HEAD_BYTES)
-    except OSError:
+    except (OSError, Unreadable):
         return False
     return f'"sessionId":"{session_id}"'.encode() in head
 
@@ -170,6 +171,9 @@ def _plan(db: sqlite3.Connection, sources: Iterable[tuple[str, Path]], summary: 
         except OSError as exc:
             summary.unreadable[f"unreadable ({exc.strerror or type(exc).__name__})"] += 1
             continue
+        if not stat.S_ISREG(st.st_mode):  # a FIFO named *.jsonl would block the read for good
+            summary.unreadable[f"not a regular file ({file_kind(st.st_mode)})"] += 1
+            continue
         old = known.get(key)
         if old and old[0] == st.st_size and old[1] == st.st_mtime_ns:
             summary.files_unchanged += 1
@@ -207,9 +211,9 @@ def _job(agent: str, path: Path, st: os.stat_result, old: tuple | None) -> _Job 
 
 def _head_hash(path: Path, length: int) -> str | None:
     try:
-        with open(path, "rb") as fh:
+        with open_regular(path) as fh:
             return hashlib.sha1(fh.read(length)).hexdigest()
-    except OSError:
+    except (OSError, Unreadable):
         return None
 
 
