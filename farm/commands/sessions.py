@@ -109,6 +109,7 @@ def _report(summary, written: int) -> dict:
         "ignored_lines": summary.ignored,
         "skipped_lines": dict(summary.skipped),
         "unreadable_files": dict(summary.unreadable),
+        "warnings": dict(summary.warnings),
         "sessions": len(summary.sessions_touched),
         "sessions_total": total_sessions,
         "summaries_written": written,
@@ -155,6 +156,8 @@ def _print_report(report: dict) -> None:
         click.echo(f"skipped {n:,} line(s): {reason}")
     for reason, n in sorted(report["unreadable_files"].items()):
         click.echo(f"skipped {n:,} file(s): {reason}")
+    for reason, n in sorted(report["warnings"].items()):
+        click.echo(f"warning: {n:,} file(s): {reason}", err=True)
     if report["summaries_written"]:
         click.echo(f"wrote {report['summaries_written']} session summaries under corrections/log/sessions/")
     if report["models"]:

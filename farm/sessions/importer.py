@@ -42,6 +42,7 @@ class ImportSummary:
     ignored: int = 0  # lines read and not counted on purpose (mirrors, synthetic, re-emits)
     skipped: Counter = field(default_factory=Counter)  # reason -> lines
     unreadable: Counter = field(default_factory=Counter)  # reason -> files
+    warnings: Counter = field(default_factory=Counter)  # reason -> files read that farm may misread
     sessions_touched: set = field(default_factory=set)
     seconds: float = 0.0
 
@@ -263,6 +264,7 @@ def _apply(db: sqlite3.Connection, job: _Job, outcome, summary: ImportSummary) -
     summary.lines += stats.lines
     summary.skipped.update(stats.skipped)
     summary.ignored += found.ignored
+    summary.warnings.update(found.warnings)
     if job.reread:
         db.execute("DELETE FROM calls WHERE file = ?", (key,))
     sid = found.session_id or job.path.name

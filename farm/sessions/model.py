@@ -109,6 +109,8 @@ class Call:
     model: str
     usage: tuple[int, int, int, int, int, int]  # Usage.as_tuple() order
     context: int  # tokens the model read for this call (fresh input + cache)
+    mode: str = ""  # priced modes beyond the standard rate, "+"-joined: fast, geo-us, priority, flex
+    searches: int = 0  # server-side web search requests (billed per request, not per token)
 
 
 @dataclass
@@ -126,6 +128,7 @@ class FileScan:
     turns: int = 0
     tool_calls: int = 0
     ignored: int = 0  # lines read on purpose and not counted: replays, mirrors, synthetic
+    warnings: list[str] = field(default_factory=list)  # said once per file: something farm may misread
     state: dict = field(default_factory=dict)  # the reader's own state, to resume at the offset
 
     def saw_time(self, ts: float | None) -> None:
