@@ -124,12 +124,12 @@ def _model_totals(db, pricer) -> dict:
     from farm.sessions.model import Usage
 
     out: dict = {}
-    for model, tier, ts, *tokens in db.execute(
-        "SELECT model, tier, MIN(ts), SUM(input), SUM(output), SUM(cw5), SUM(cw1), SUM(cread), SUM(reasoning) "
-        "FROM calls GROUP BY model, tier, CAST(ts / 86400 AS INTEGER)"
+    for model, tier, mode, ts, searches, *tokens in db.execute(
+        "SELECT model, tier, mode, MIN(ts), SUM(searches), SUM(input), SUM(output), SUM(cw5), SUM(cw1), SUM(cread), "
+        "SUM(reasoning) FROM calls GROUP BY model, tier, mode, CAST(ts / 86400 AS INTEGER)"
     ):
         usage = Usage.from_tuple(tokens)
-        cost = pricer.cost(model, usage, tier, datetime.fromtimestamp(ts, tz=timezone.utc))
+        cost = pricer.cost(model, usage, tier, datetime.fromtimestamp(ts, tz=timezone.utc), mode, searches)
         row = out.setdefault(model, {"usage": Usage(), "cost": 0.0, "unknown": False})
         row["usage"] = row["usage"] + usage
         if cost is None:

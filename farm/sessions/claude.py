@@ -27,6 +27,9 @@ _SESSION = re.compile(rb'"sessionId":"([^"]{1,100})"')
 PROMPT_CHARS = 500
 BIG_LINE = 1024 * 1024
 EDGE = 256 * 1024  # how far into a block to look for its first timestamp and cwd
+# Lines that may carry usage: a plain usage object, or a message spread as a character map
+# (Agent SDK), whose "usage" is split into one-character values.
+USAGE_NEEDLES = ((b'"usage"', True), (b'"message":{"0":"', True))
 
 
 def default_dirs() -> list[Path]:
@@ -94,7 +97,7 @@ def _wanted_lines(block: bytes, human: bool) -> list[tuple[int, int, bool]]:
     Each needle is searched once across the block; this is where most of the time goes.
     """
     spans: dict[int, tuple[int, bool]] = {}
-    needles = ((b'"usage"', True), (b'"type":"user"', False)) if human else ((b'"usage"', True),)
+    needles = USAGE_NEEDLES + ((b'"type":"user"', False),) if human else USAGE_NEEDLES
     for needle, has_usage in needles:
         i = block.find(needle)
         while i >= 0:
@@ -184,6 +187,11 @@ def _take_meta(obj: dict, found: FileScan) -> None:
 
 def _take_call(obj: dict, found: FileScan, stats: LineStats, tools: set[str]) -> None:
     message = obj.get("message")
+    if _is_char_map(message):
+        message = _from_char_map(message)
+        if message is None:
+            stats.skip("streamed message stored as a character map, not JSON")
+            return
     if not isinstance(message, dict):
         stats.skip("assistant line without a message")
         return
@@ -206,25 +214,83 @@ def _take_call(obj: dict, found: FileScan, stats: LineStats, tools: set[str]) ->
         request_id = None
     try:
         tokens = _usage(usage)
+        searches = _searches(usage)
+        advisors = _advisor_calls(usage, obj.get("advisorModel"))
     except BadTokens as exc:
         stats.skip(f"bad token count ({exc})")
         return
     ts = epoch(obj.get("timestamp"))
+    ts = ts if ts is not None else (found.end or 0.0)
     key = f"{message_id}|{request_id or ''}"
-    call = Call(
-        key=key,
-        message_id=message_id,
-        request_id=request_id,
-        ts=ts if ts is not None else (found.end or 0.0),
-        model=model if isinstance(model, str) and model else "unknown",
-        usage=tokens,
-        context=tokens[0] + tokens[2] + tokens[3] + tokens[4],
-    )
-    old = found.calls.get(key)
+    mode = _mode(usage)
+    _keep(found, Call(key=key, message_id=message_id, request_id=request_id, ts=ts,
+                      model=model if isinstance(model, str) and model else "unknown", usage=tokens,
+                      context=tokens[0] + tokens[2] + tokens[3] + tokens[4], mode=mode, searches=searches))
+    for i, (advisor_model, advisor_tokens) in enumerate(advisors):
+        # Advisor calls are billed apart and left out of the top-level usage: each is its own call.
+        _keep(found, Call(key=f"{key}|advisor{i}", message_id=f"{message_id}#advisor{i}", request_id=request_id,
+                          ts=ts, model=advisor_model, usage=advisor_tokens,
+                          context=advisor_tokens[0] + advisor_tokens[2] + advisor_tokens[3] + advisor_tokens[4],
+                          mode=mode))
+
+
+def _keep(found: FileScan, call: Call) -> None:
+    """Streamed repeats of a response share its key: the largest usage is the real one."""
+    old = found.calls.get(call.key)
     if old is None or sum(call.usage) > sum(old.usage):
-        found.calls[key] = call
+        found.calls[call.key] = call
     else:
         found.ignored += 1
+
+
+def _mode(usage: dict) -> str:
+    """Priced modes of a response: fast mode (`speed`) and US-only inference (`inference_geo`)."""
+    parts = []
+    if usage.get("speed") == "fast":
+        parts.append("fast")
+    if usage.get("inference_geo") == "us":
+        parts.append("geo-us")
+    return "+".join(parts)
+
+
+def _searches(usage: dict) -> int:
+    tools = usage.get("server_tool_use")
+    return count(tools, "web_search_requests") if isinstance(tools, dict) else 0
+
+
+def _advisor_calls(usage: dict, line_model: object) -> list[tuple[str, tuple]]:
+    """`usage.iterations[]` entries of type advisor_message: (model, tokens) each. The other
+    entry types (message, compaction, fallback_message) are inside the top-level usage."""
+    iterations = usage.get("iterations")
+    if not isinstance(iterations, list):
+        return []
+    out = []
+    for entry in iterations:
+        if isinstance(entry, dict) and entry.get("type") == "advisor_message":
+            model = entry.get("model") or line_model
+            out.append((model if isinstance(model, str) and model else "unknown", _usage(entry)))
+    return out
+
+
+def _is_char_map(message: object) -> bool:
+    return isinstance(message, dict) and "0" in message and isinstance(message.get("0"), str) and "1" in message
+
+
+def _from_char_map(message: dict) -> dict | None:
+    """An Agent-SDK line can hold a streamed response as {"0": "{", "1": "\"", …}: the JSON text
+    of the message spread one character per key. Rebuilt, it carries the response's real usage."""
+    chars = []
+    i = 0
+    while (c := message.get(str(i))) is not None:
+        if not isinstance(c, str):
+            return None
+        chars.append(c)
+        i += 1
+    rebuilt = parse_lenient("".join(chars).encode("utf-8", "surrogatepass"))
+    extra = {k: v for k, v in message.items() if not k.isdigit()}
+    if not isinstance(rebuilt, dict):  # spread text with the response's fields set beside it
+        return extra if isinstance(extra.get("usage"), dict) else None
+    return {**rebuilt, **extra}
 
 
 def _usage(usage: dict) -> tuple[int, int, int, int, int, int]:

@@ -291,22 +291,22 @@ def _merge_calls(db, job: _Job, sid: str, calls: list[Call], summary: ImportSumm
             if sum(call.usage) <= sum(match[2]):
                 summary.duplicates += 1
                 continue
-            updates.append((call.ts, call.model, *call.usage, call.context, match[0]))
+            updates.append((call.ts, call.model, *call.usage, call.context, call.mode, call.searches, match[0]))
             summary.calls_updated += 1
             continue
         # tier (the price tier of a long-context request) is filled in when first priced
         row = (call.key, job.agent, sid, str(job.path), call.message_id, call.request_id, call.ts, call.model,
-               None, *call.usage, call.context)
+               None, *call.usage, call.context, call.mode, call.searches)
         inserts.append(row)
         summary.calls_new += 1
         if call.message_id:
             existing.setdefault(call.message_id, []).append((call.key, call.request_id, call.usage))
     if inserts:
-        db.executemany(f"INSERT OR REPLACE INTO calls VALUES ({', '.join('?' * 16)})", inserts)
+        db.executemany(f"INSERT OR REPLACE INTO calls VALUES ({', '.join('?' * 18)})", inserts)
     if updates:
         db.executemany(
             "UPDATE calls SET ts = ?, model = ?, tier = NULL, input = ?, output = ?, cw5 = ?, cw1 = ?, cread = ?, "
-            "reasoning = ?, context = ? WHERE key = ?",
+            "reasoning = ?, context = ?, mode = ?, searches = ? WHERE key = ?",
             updates,
         )
 

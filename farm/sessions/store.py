@@ -15,7 +15,7 @@ from pathlib import Path
 from farm.paths import farm_home
 from farm.sessions.model import SessionRecord, Usage
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 USAGE_COLUMNS = ("input", "output", "cw5", "cw1", "cread", "reasoning")
 
 SCHEMA = """
@@ -30,7 +30,8 @@ CREATE TABLE calls (
     key TEXT PRIMARY KEY, agent TEXT NOT NULL, session_id TEXT NOT NULL, file TEXT NOT NULL,
     message_id TEXT, request_id TEXT, ts REAL NOT NULL, model TEXT NOT NULL, tier INTEGER,
     input INTEGER NOT NULL, output INTEGER NOT NULL, cw5 INTEGER NOT NULL, cw1 INTEGER NOT NULL,
-    cread INTEGER NOT NULL, reasoning INTEGER NOT NULL, context INTEGER NOT NULL
+    cread INTEGER NOT NULL, reasoning INTEGER NOT NULL, context INTEGER NOT NULL,
+    mode TEXT NOT NULL, searches INTEGER NOT NULL
 );
 CREATE INDEX calls_message ON calls(message_id);
 CREATE INDEX calls_session ON calls(agent, session_id);
@@ -118,7 +119,7 @@ def session_records(db: sqlite3.Connection, where: str = "", params: tuple = ())
                 git_branch=r[7],
                 usage=Usage.from_tuple(r[13:19]),
                 cost_usd=_session_cost(models),
-                usage_by_model={m: sum((u for u, _c in tiers.values()), Usage()) for m, tiers in models.items()},
+                usage_by_model={m: sum((v[0] for v in tiers.values()), Usage()) for m, tiers in models.items()},
                 turns=r[9],
                 tool_calls=r[10],
                 first_prompt=r[8],
@@ -144,15 +145,16 @@ def ensure_tiers(db: sqlite3.Connection) -> None:
 
 
 def _usage_by_model(db: sqlite3.Connection, keys: set) -> dict:
-    """{(agent, session): {model: {tier: (Usage, day)}}} — tiers kept apart for pricing."""
+    """{(agent, session): {model: {(tier, mode): (Usage, first ts, searches)}}}: what prices apart."""
     out: dict = {}
     rows = db.execute(
-        "SELECT agent, session_id, model, tier, MIN(ts), SUM(input), SUM(output), SUM(cw5), SUM(cw1), "
-        "SUM(cread), SUM(reasoning) FROM calls GROUP BY agent, session_id, model, tier"
+        "SELECT agent, session_id, model, tier, mode, MIN(ts), SUM(searches), SUM(input), SUM(output), SUM(cw5), "
+        "SUM(cw1), SUM(cread), SUM(reasoning) FROM calls GROUP BY agent, session_id, model, tier, mode"
     )
-    for agent, sid, model, tier, ts, *usage in rows:
+    for agent, sid, model, tier, mode, ts, searches, *usage in rows:
         if (agent, sid) in keys:
-            out.setdefault((agent, sid), {}).setdefault(model, {})[tier] = (Usage.from_tuple(usage), ts)
+            out.setdefault((agent, sid), {}).setdefault(model, {})[(tier, mode)] = (
+                Usage.from_tuple(usage), ts, searches)
     return out
 
 
@@ -162,8 +164,8 @@ def _session_cost(models: dict) -> float | None:
     pricer = active_pricer()
     total = 0.0
     for model, tiers in models.items():
-        for tier, (usage, ts) in tiers.items():
-            cost = pricer.cost(model, usage, tier, _dt(ts))
+        for (tier, mode), (usage, ts, searches) in tiers.items():
+            cost = pricer.cost(model, usage, tier, _dt(ts), mode, searches)
             if cost is None:
                 return None
             total += cost
