@@ -268,3 +268,234 @@ def test_complete_last_line_with_invalid_utf8_or_nul_is_read_once(tmp_path):
         fh.write(b"\n")
     again = run_farm(*args).json()
     assert again["skipped_lines"] == {} and again["files_read"] == 1
+
+
+# --- Claude Code 2026 -------------------------------------------------------------------------
+
+OPUS48, OPUS46, SONNET = "claude-opus-4-8", "claude-opus-4-6", "claude-sonnet-4-5-20250929"
+
+
+def cc(sid: str, second: int, kind: str, **extra) -> dict:
+    return {"parentUuid": None, "isSidechain": False, "userType": "external", "cwd": "/work/app",
+            "sessionId": sid, "version": "2.1.240", "gitBranch": "main", "type": kind,
+            "uuid": f"{sid[:8]}-{second:04d}", "timestamp": f"2026-09-01T10:{second // 60:02d}:{second % 60:02d}.000Z",
+            **extra}
+
+
+def cc_assistant(sid: str, second: int, mid: str, model: str, usage: dict, **extra) -> dict:
+    return cc(sid, second, "assistant", requestId=f"req_{mid}", message={
+        "id": mid, "type": "message", "role": "assistant", "model": model,
+        "content": [{"type": "text", "text": "ok"}], "usage": usage}, **extra)
+
+
+def cc_user(sid: str, second: int, text: str) -> dict:
+    return cc(sid, second, "user", message={"role": "user", "content": text})
+
+
+def write_transcript(projects: Path, sid: str, lines: list[dict], name: str | None = None) -> Path:
+    folder = projects / "-work-app"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / (name or f"{sid}.jsonl")
+    path.write_text("".join(json.dumps(o, separators=(",", ":")) + "\n" for o in lines))
+    return path
+
+
+def import_claude(projects: Path) -> dict:
+    result = run_farm("sessions", "import", "--json", "--claude-dir", str(projects))
+    assert result.code == 0, result.err
+    return result.json()
+
+
+def u(i: int, o: int, **extra) -> dict:
+    return {"input_tokens": i, "output_tokens": o, "cache_creation_input_tokens": 0, "cache_read_input_tokens": 0,
+            "service_tier": "standard", **extra}
+
+
+@pytest.fixture
+def fresh_pricer():
+    from farm.sessions.pricing import reset_active_pricer
+
+    reset_active_pricer()
+    yield
+    reset_active_pricer()
+
+
+def test_fast_mode_us_inference_and_web_searches_are_priced_never_at_the_standard_rate(tmp_path, fresh_pricer):
+    projects = tmp_path / "claude" / "projects"
+    sid = "aaaaaaaa-3333-4000-8000-000000000001"
+    write_transcript(projects, sid, [
+        cc_user(sid, 0, "add a search box"),
+        cc_assistant(sid, 1, "msg_f48", OPUS48, u(1000, 2000, speed="fast")),
+        cc_assistant(sid, 2, "msg_f46", OPUS46, u(1000, 2000, speed="fast")),
+        cc_assistant(sid, 3, "msg_us", SONNET, u(1000, 1000, inference_geo="us")),
+        cc_assistant(sid, 4, "msg_ws", SONNET, u(100, 10, inference_geo="global",
+                                                 server_tool_use={"web_search_requests": 3, "web_fetch_requests": 1})),
+    ])
+    models = import_claude(projects)["models"]
+    # genai-prices has Opus 4.8's fast rates ($10/$50): 1000 * 10 + 2000 * 50
+    assert models[OPUS48]["cost_usd"] == pytest.approx(0.11, abs=1e-9)
+    # nobody prices Opus 4.6 fast: unknown, not the standard $0.055
+    assert models[OPUS46]["cost_usd"] is None and models[OPUS46]["price_unknown"]
+    # US-only inference 1.1x: (1000 * 3 + 1000 * 15) * 1.1; web search $10 per 1,000 requests
+    assert models[SONNET]["cost_usd"] == pytest.approx((18_000 * 1.1 + 100 * 3 + 10 * 15) / 1e6 + 3 * 0.01, abs=1e-9)
+    assert models[SONNET]["web_search_requests"] == 3
+
+
+def test_a_configured_multiplier_prices_a_mode_genai_prices_lacks(farm, tmp_path, fresh_pricer):
+    with open(farm / "pyproject.toml", "a") as fh:
+        fh.write('\n[tool.farm.price_multipliers]\nfast = {"claude-opus-4-6*" = 6.0}\n')
+    projects = tmp_path / "claude" / "projects"
+    sid = "aaaaaaaa-4444-4000-8000-000000000001"
+    write_transcript(projects, sid, [cc_assistant(sid, 1, "msg_f46", OPUS46, u(1000, 2000, speed="fast"))])
+    models = import_claude(projects)["models"]
+    assert models[OPUS46]["cost_usd"] == pytest.approx(6 * (1000 * 5 + 2000 * 25) / 1e6, abs=1e-9)
+
+
+def test_bad_multiplier_config_is_a_one_line_error():
+    from farm.errors import InvalidInput
+    from farm.sessions.pricing import Pricer
+
+    with pytest.raises(InvalidInput, match="unknown mode"):
+        Pricer(multipliers={"turbo": 2})
+    with pytest.raises(InvalidInput, match="non-negative"):
+        Pricer(multipliers={"fast": {"claude-*": "six"}})
+
+
+def test_codex_service_tier_is_frozen_per_turn_and_priced_from_its_variant(tmp_path, fresh_pricer):
+    from datetime import datetime, timezone
+
+    from farm.sessions.model import Usage
+    from farm.sessions.pricing import Pricer
+
+    home = tmp_path / "codex"
+    late = 1_793_000_000_000  # 2026-10-26: genai-prices has OpenAI's priority rates from 2026-10-12
+    thread = uuid7(late, 0x77)
+    t1, t2 = uuid7(late + 1_000, 1), uuid7(late + 9_000, 2)
+    write_rollout(home, thread, late, [
+        cx(late, "session_meta", meta(thread, late)),
+        cx(late + 500, "event_msg", {"type": "thread_settings_applied", "service_tier": "priority"}),
+        cx(late + 1_000, "event_msg", {"type": "task_started", "turn_id": t1}),
+        cx(late + 1_001, "turn_context", {"turn_id": t1, "model": "gpt-5.1-codex"}),
+        cx(late + 1_002, "event_msg", {"type": "user_message", "message": "go fast"}),
+        # a preference for later turns: this turn stays priority
+        cx(late + 1_500, "event_msg", {"type": "thread_settings_applied", "service_tier": "default"}),
+        cx(late + 2_000, "event_msg", counts((10_000, 0, 1_000, 0))),
+        cx(late + 9_000, "event_msg", {"type": "task_started", "turn_id": t2}),
+        cx(late + 9_001, "turn_context", {"turn_id": t2, "model": "gpt-5.1-codex"}),
+        cx(late + 9_002, "event_msg", {"type": "user_message", "message": "now slowly"}),
+        cx(late + 9_500, "event_msg", counts((20_000, 0, 2_000, 0), (10_000, 0, 1_000, 0))),
+    ])
+    model = import_codex(home)["models"]["gpt-5.1-codex"]
+    # one turn at priority ($2.5/$20 per MTok), one at the standard $1.25/$10
+    assert model["cost_usd"] == pytest.approx((10_000 * 2.5 + 1_000 * 20 + 10_000 * 1.25 + 1_000 * 10) / 1e6, abs=1e-9)
+    before = datetime(2026, 6, 1, tzinfo=timezone.utc)  # before genai-prices has the variant: unknown
+    assert Pricer().cost("gpt-5.1-codex", Usage(input_tokens=1000), when=before, mode="priority") is None
+    assert Pricer(multipliers={"priority": 2}).cost("gpt-5.1-codex", Usage(input_tokens=1_000_000), when=before,
+                                                    mode="priority") == pytest.approx(2.5)
+
+
+def test_advisor_iterations_are_their_own_calls(tmp_path, fresh_pricer):
+    projects = tmp_path / "claude" / "projects"
+    sid = "aaaaaaaa-5555-4000-8000-000000000001"
+    usage = u(500, 100, iterations=[
+        {"type": "message", "input_tokens": 500, "output_tokens": 100},
+        {"type": "advisor_message", "model": OPUS48, "input_tokens": 2000, "output_tokens": 300,
+         "cache_read_input_tokens": 0, "cache_creation_input_tokens": 0},
+        {"type": "compaction", "input_tokens": 50, "output_tokens": 5},
+    ])
+    line = cc_assistant(sid, 1, "msg_adv", SONNET, usage, advisorModel=OPUS48)
+    placeholder = json.loads(json.dumps(line))
+    placeholder["message"]["usage"]["output_tokens"] = 1  # the streamed placeholder of the same response
+    write_transcript(projects, sid, [cc_user(sid, 0, "review this"), placeholder, line])
+    models = import_claude(projects)["models"]
+    assert (models[SONNET]["input_tokens"], models[SONNET]["output_tokens"]) == (500, 100)  # compaction inside
+    assert (models[OPUS48]["input_tokens"], models[OPUS48]["output_tokens"]) == (2000, 300)
+    assert models[OPUS48]["cost_usd"] == pytest.approx((2000 * 5 + 300 * 25) / 1e6, abs=1e-9)
+
+
+def test_agent_sdk_character_map_message_is_counted(tmp_path):
+    projects = tmp_path / "claude" / "projects"
+    sid = "aaaaaaaa-6666-4000-8000-000000000001"
+    text = json.dumps({"id": "msg_sdk", "type": "message", "role": "assistant", "model": SONNET,
+                       "content": [{"type": "text", "text": "hi"}], "usage": u(40, 4)}, separators=(",", ":"))
+    line = cc(sid, 1, "assistant", requestId="req_sdk", message={str(i): c for i, c in enumerate(text)})
+    broken = cc(sid, 2, "assistant", requestId="req_x", message={str(i): c for i, c in enumerate('{"id":"m')})
+    write_transcript(projects, sid, [cc_user(sid, 0, "hello"), line, broken])
+    report = import_claude(projects)
+    assert (report["models"][SONNET]["input_tokens"], report["models"][SONNET]["output_tokens"]) == (40, 4)
+    assert report["skipped_lines"] == {"streamed message stored as a character map, not JSON": 1}
+
+
+def test_a_renamed_transcript_is_named_by_its_session_id(tmp_path):
+    projects = tmp_path / "claude" / "projects"
+    sid = "aaaaaaaa-7777-4000-8000-000000000001"
+    write_transcript(projects, sid, [cc_user(sid, 0, "hello"), cc_assistant(sid, 1, "msg_r", SONNET, u(5, 5))],
+                     name="backup of yesterday.jsonl")
+    import_claude(projects)
+    shown = run_farm("sessions", "show", sid, "--json")
+    assert shown.code == 0, shown.err
+    assert shown.json()["session_id"] == sid and shown.json()["input_tokens"] == 5
+
+
+def test_prompt_text_and_branch_are_stored_redacted(tmp_path):
+    import sqlite3
+
+    from farm.sessions.store import store_path
+
+    projects = tmp_path / "claude" / "projects"
+    sid = "aaaaaaaa-8888-4000-8000-000000000001"
+    token = "ghp_R8x2Kq9LmN4pT7vW1yZ3bC5dF6gH8jK0lM2n"
+    first = cc_user(sid, 0, f"push with GITHUB_TOKEN={token} please")
+    call = cc_assistant(sid, 1, "msg_s", SONNET, u(5, 5))
+    for o in (first, call):
+        o["gitBranch"] = f"feat/{token}"
+    write_transcript(projects, sid, [first, call])
+    import_claude(projects)
+    db = sqlite3.connect(store_path())
+    stored = db.execute("SELECT first_prompt, branch FROM sessions").fetchall() + db.execute(
+        "SELECT first_prompt, branch FROM files").fetchall()
+    db.close()
+    assert stored and all(token not in (p or "") + (b or "") for p, b in stored)
+    assert all("[REDACTED" in p and b.startswith("feat/") for p, b in stored)
+    shown = run_farm("sessions", "show", sid)
+    assert token not in shown.out
+
+
+def test_session_summary_redacts_the_branch(tmp_path):
+    from farm.sessions.model import SessionRecord, Usage
+    from farm.sessions.summaries import summary
+
+    token = "ghp_R8x2Kq9LmN4pT7vW1yZ3bC5dF6gH8jK0lM2n"
+    record = SessionRecord(agent="claude", session_id="s", models=[], start=None, end=None, cwd=str(tmp_path),
+                           git_branch=f"feat/{token}", usage=Usage(), cost_usd=0.0, usage_by_model={}, turns=0,
+                           tool_calls=0, first_prompt=None, task_type=None, path="p")
+    out = summary(record, tmp_path)
+    assert out["branch"].startswith("feat/[REDACTED") and token not in json.dumps(out)
+
+
+def test_user_turns_are_reachable_with_ids_times_and_redacted_text(tmp_path):
+    from farm.sessions import user_turns
+
+    projects = tmp_path / "claude" / "projects"
+    sid = "aaaaaaaa-9999-4000-8000-000000000001"
+    tool_result = cc(sid, 2, "user", message={"role": "user", "content": [
+        {"type": "tool_result", "tool_use_id": "t1", "content": "ok"}]})
+    path = write_transcript(projects, sid, [
+        cc_user(sid, 0, "fix the parser"), cc_assistant(sid, 1, "msg_1", SONNET, u(5, 5)), tool_result,
+        cc_user(sid, 3, "no, undo that: use password=Sup3rS3cretPassw0rd instead"),
+    ])
+    turns = user_turns(path)
+    assert [t.turn_id for t in turns] == [f"{sid[:8]}-0000", f"{sid[:8]}-0003"]
+    assert turns[0].session_id == sid and turns[0].text == "fix the parser"
+    assert "Sup3rS3cret" not in turns[1].text and turns[1].ts is not None
+    home = tmp_path / "codex"
+    parent, child = uuid7(T0, 0xBEEF), uuid7(T0 + 100_000, 0xC41D)
+    own = uuid7(T0 + 101_000, 0xC1)
+    rollout = write_rollout(home, child, T0 + 100_000, [
+        cx(T0 + 100_000, "session_meta", meta(child, T0 + 100_000, parent_thread_id=parent)),
+        *restamped(parent_thread(parent), T0 + 100_010),
+        cx(T0 + 101_002, "event_msg", {"type": "user_message", "message": "review the diff"}),
+        cx(T0 + 101_003, "event_msg", {"type": "task_started", "turn_id": own}),
+    ])
+    codex_turns = user_turns(rollout)
+    assert [(t.text, t.turn_id, t.session_id) for t in codex_turns] == [("review the diff", own, child)]

@@ -130,15 +130,16 @@ def _model_totals(db, pricer) -> dict:
     ):
         usage = Usage.from_tuple(tokens)
         cost = pricer.cost(model, usage, tier, datetime.fromtimestamp(ts, tz=timezone.utc), mode, searches)
-        row = out.setdefault(model, {"usage": Usage(), "cost": 0.0, "unknown": False})
+        row = out.setdefault(model, {"usage": Usage(), "cost": 0.0, "unknown": False, "searches": 0})
         row["usage"] = row["usage"] + usage
+        row["searches"] += searches or 0
         if cost is None:
             row["unknown"] = True
         else:
             row["cost"] += cost
     return {
-        model: {**r["usage"].as_dict(), "cost_usd": None if r["unknown"] else round(r["cost"], 6),
-                "price_unknown": r["unknown"]}
+        model: {**r["usage"].as_dict(), "web_search_requests": r["searches"],
+                "cost_usd": None if r["unknown"] else round(r["cost"], 6), "price_unknown": r["unknown"]}
         for model, r in sorted(out.items())
     }
 

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from farm.sessions.lines import LineStats, parse_lenient, read_blocks
-from farm.sessions.model import Call, FileScan
+from farm.sessions.model import Call, FileScan, Turn
 from farm.sessions.tokens import BadTokens, count, epoch
 
 AGENT = "claude"
@@ -55,10 +55,18 @@ def _walk(root: Path, suffix: str) -> Iterator[Path]:
                 yield Path(folder) / name
 
 
+_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.I)
+
+
 def session_id_for(path: Path) -> str | None:
-    """The session a file belongs to, when its place says so (subagents belong to the parent)."""
+    """The session a file belongs to, when its place says so (subagents belong to the parent).
+
+    Claude Code names a transcript `<sessionId>.jsonl`; a file renamed to anything else is
+    named by the `sessionId` its lines carry (None here), so `sessions show <id>` finds it.
+    """
     if not path.name.startswith("agent-"):
-        return path.name.removesuffix(".jsonl")
+        stem = path.name.removesuffix(".jsonl")
+        return stem if _UUID.fullmatch(stem) else None
     if path.parent.name == "subagents":
         return path.parent.parent.name
     return None  # a 2.0.x sibling agent file: its lines name the parent's sessionId
@@ -68,24 +76,31 @@ def is_subagent(path: Path) -> bool:
     return path.name.startswith("agent-")
 
 
-def scan(path: Path, offset: int, state: dict, stats: LineStats) -> FileScan:
+def scan(path: Path, offset: int, state: dict, stats: LineStats, turns: list | None = None) -> FileScan:
     """Read `path` from `offset`; `state` is what the previous read of this file left.
+    With `turns` (a list), each user turn found is appended to it as a Turn.
 
     Only lines that can carry usage or a user prompt are parsed (found by a byte search);
     times, cwd and branch of the rest come from a cheap look at the block's ends.
     """
     import orjson
 
-    found = FileScan(agent=AGENT, state=dict(state))
+    found = FileScan(agent=AGENT, state=dict(state), turn_log=turns)
     found.session_id = state.get("session_id") or session_id_for(path)
+    named = found.session_id is not None
+    latest = None  # an unnamed file's session: the last sessionId its lines carry (a resume's own)
     human = not is_subagent(path)
     tools: set[str] = set()
     for _pos, block in read_blocks(path, offset, stats):
         _scan_edges(block, found)
+        if not named and (m := _last(block, b'"sessionId":"', _SESSION)):
+            latest = m.group(1).decode("utf-8", "replace")
         view = memoryview(block)
         for start, end, has_usage in _wanted_lines(block, human):
             _scan_line(block, view, start, end, has_usage, found, stats, human, tools, orjson)
     found.tool_calls = len(tools)
+    if latest:
+        found.session_id = latest
     if found.session_id:
         found.state["session_id"] = found.session_id
     return found
@@ -310,19 +325,34 @@ def _usage(usage: dict) -> tuple[int, int, int, int, int, int]:
     return (fresh, output, w5m, w1h, read, 0)
 
 
-def _take_prompt(obj: dict, found: FileScan) -> None:
+def prompt_text(obj: dict) -> str | None:
+    """The text of a user line when it is a prompt a person typed (not a tool result, a slash
+    command's output or a reminder the harness injected), else None."""
     message = obj.get("message")
     content = message.get("content") if isinstance(message, dict) else None
     if isinstance(content, list):
         texts = [b.get("text") for b in content if isinstance(b, dict) and b.get("type") == "text"]
         if any(isinstance(b, dict) and b.get("type") == "tool_result" for b in content):
-            return
+            return None
         content = "\n".join(t for t in texts if isinstance(t, str))
     if not isinstance(content, str) or not content.strip():
-        return
+        return None
     if content.lstrip().startswith(("<command-", "<local-command", "<system-reminder")):
+        return None
+    return content
+
+
+def _take_prompt(obj: dict, found: FileScan) -> None:
+    content = prompt_text(obj)
+    if content is None:
         return
     found.turns += 1
     if found.first_prompt is None and not found.state.get("has_prompt"):
         found.first_prompt = content.strip()[:PROMPT_CHARS]
         found.state["has_prompt"] = True
+    if found.turn_log is not None:
+        from farm.redact import redact
+
+        uuid = obj.get("uuid")
+        found.turn_log.append(Turn(found.session_id, uuid if isinstance(uuid, str) else None,
+                                   epoch(obj.get("timestamp")), redact(content.strip())))

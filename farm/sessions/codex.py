@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from farm.sessions.lines import LineStats, parse_lenient, read_lines
-from farm.sessions.model import Call, FileScan
+from farm.sessions.model import Call, FileScan, Turn
 from farm.sessions.tokens import BadTokens, count, epoch
 
 AGENT = "codex"
@@ -46,8 +46,10 @@ def is_subagent(path: Path) -> bool:
     return False
 
 
-def scan(path: Path, offset: int, state: dict, stats: LineStats) -> FileScan:
-    found = FileScan(agent=AGENT, state=dict(state))
+def scan(path: Path, offset: int, state: dict, stats: LineStats, turns: list | None = None) -> FileScan:
+    """Read `path` from `offset`; `state` is what the previous read left. With `turns` (a list),
+    each user turn found is appended to it as a Turn."""
+    found = FileScan(agent=AGENT, state=dict(state), turn_log=[] if turns is not None else None)
     st = found.state
     found.session_id = st.get("session_id") or session_id_for(path) or path.name
     for pos, line in read_lines(path, offset, stats):
@@ -61,6 +63,8 @@ def scan(path: Path, offset: int, state: dict, stats: LineStats) -> FileScan:
         found.saw_time(ts)
         _take_line(obj.get("type"), payload, found, stats, pos, ts)
     _settle_turns(found)
+    if turns is not None:
+        turns.extend(found.turn_log)
     return found
 
 
@@ -93,14 +97,14 @@ def _take_line(kind, payload: dict, found: FileScan, stats: LineStats, pos: int,
         if ptype in TOOL_ITEMS:
             found.tool_calls += 1
         elif ptype == "message" and payload.get("role") == "user":
-            _take_user_text(found, "item", _input_text(payload.get("content")))
+            _take_user_text(found, "item", _input_text(payload.get("content")), ts)
     elif kind == "event_msg":
         if ptype == "token_count":
             _take_tokens(payload, found, stats, pos, ts)
         elif ptype == "user_message":
-            _take_user_text(found, "event", payload.get("message"))
+            _take_user_text(found, "event", payload.get("message"), ts)
         elif ptype == "item_completed":
-            _take_completed_item(payload.get("item"), found)
+            _take_completed_item(payload.get("item"), found, ts)
         elif ptype == "task_started":
             _start_turn(found, payload.get("turn_id"), ts)
         elif ptype == "thread_settings_applied":
@@ -175,6 +179,7 @@ def _start_turn(found: FileScan, turn_id: object, ts: float | None) -> None:
     """
     st = found.state
     st["tier"] = st.get("next_tier")
+    st["turn_id"] = turn_id if isinstance(turn_id, str) else None
     if not _replaying(st):
         return
     turn_ms, thread_ms = uuid7_ms(turn_id), st.get("thread_ms")
@@ -185,8 +190,8 @@ def _start_turn(found: FileScan, turn_id: object, ts: float | None) -> None:
         own = created is None or (ts or 0) >= created
     if own:
         st["own"] = True  # the fork's first turn of its own: what follows is new work
-        for source, text in st.pop("pending", []):
-            _count_user_text(found, source, text)
+        for source, text, when in st.pop("pending", []):
+            _count_user_text(found, source, text, when)
     else:
         st.pop("pending", None)
 
@@ -200,12 +205,12 @@ def _input_text(content: object) -> str | None:
     return "\n".join(t for t in texts if isinstance(t, str)) or None
 
 
-def _take_completed_item(item: object, found: FileScan) -> None:
+def _take_completed_item(item: object, found: FileScan, ts: float | None) -> None:
     """≥0.148 wraps events in `item_completed`; a user message item is a turn."""
     if not isinstance(item, dict) or str(item.get("type", "")).lower() not in ("user_message", "usermessage"):
         return
     text = item.get("message") if isinstance(item.get("message"), str) else None
-    _take_user_text(found, "event", text or item.get("text") or _input_text(item.get("content")))
+    _take_user_text(found, "event", text or item.get("text") or _input_text(item.get("content")), ts)
 
 
 # Text Codex itself puts in user messages: project instructions and environment, not a prompt.
@@ -213,7 +218,7 @@ INJECTED = ("<environment_context", "<user_instructions", "# AGENTS.md instructi
             "<user_shell_command", "<turn_aborted", "<permissions", "<collaboration_mode")
 
 
-def _take_user_text(found: FileScan, source: str, text: object) -> None:
+def _take_user_text(found: FileScan, source: str, text: object, ts: float | None) -> None:
     if not isinstance(text, str) or not text.strip():
         return
     if source == "item" and text.lstrip().startswith(INJECTED):
@@ -221,12 +226,12 @@ def _take_user_text(found: FileScan, source: str, text: object) -> None:
     st = found.state
     if _replaying(st):
         # A prompt just before a turn starts belongs to that turn: keep it until it is decided.
-        st.setdefault("pending", []).append((source, text.strip()[:PROMPT_CHARS]))
+        st.setdefault("pending", []).append((source, text.strip(), ts))
         return
-    _count_user_text(found, source, text)
+    _count_user_text(found, source, text, ts)
 
 
-def _count_user_text(found: FileScan, source: str, text: str) -> None:
+def _count_user_text(found: FileScan, source: str, text: str, ts: float | None) -> None:
     """Turns come from `event_msg/user_message` when a file has them; files written by Codex
     ≥0.148 have only `response_item` user messages, which older files also carry (so those
     are counted apart and used only when a file has no events)."""
@@ -236,12 +241,18 @@ def _count_user_text(found: FileScan, source: str, text: str) -> None:
     prompt_key = "event_prompt" if source == "event" else "item_prompt"
     if not st.get(prompt_key):
         st[prompt_key] = text.strip()[:PROMPT_CHARS]
+    if found.turn_log is not None:
+        from farm.redact import redact
+
+        found.turn_log.append((source, Turn(found.session_id, st.get("turn_id"), ts, redact(text.strip()))))
 
 
 def _settle_turns(found: FileScan) -> None:
     st = found.state
     source = "event" if st.get("event_turns") else "item"
     total = st.get(f"{source}_turns", 0)
+    if found.turn_log is not None:
+        found.turn_log[:] = [turn for kind, turn in found.turn_log if kind == source]
     found.turns = total - st.get("turns_reported", 0)
     st["turns_reported"] = total
     prompt = st.get(f"{source}_prompt")

@@ -343,10 +343,19 @@ def _save_file(db, job: _Job, found: FileScan, sid: str, stats: LineStats) -> No
     row = (
         key, job.agent, sid, int(READERS[job.agent].is_subagent(job.path)), job.size, job.mtime_ns,
         job.head_len, job.head, offset, json.dumps(found.state),
-        _min(start, found.start), _max(end, found.end), cwd or found.cwd, found.git_branch or branch,
-        prompt or found.first_prompt, turns + found.turns, tools + found.tool_calls,
+        _min(start, found.start), _max(end, found.end), cwd or found.cwd, _redacted(found.git_branch) or branch,
+        prompt or _redacted(found.first_prompt), turns + found.turns, tools + found.tool_calls,
     )
     db.execute(f"INSERT OR REPLACE INTO files VALUES ({', '.join('?' * 17)})", row)
+
+
+def _redacted(text: str | None) -> str | None:
+    """Prompt text and branch names are kept only with secrets redacted (`feat/ghp_…` happens)."""
+    if not text:
+        return text
+    from farm.redact import redact
+
+    return redact(text)
 
 
 def _min(a, b):

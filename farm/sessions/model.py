@@ -113,6 +113,16 @@ class Call:
     searches: int = 0  # server-side web search requests (billed per request, not per token)
 
 
+@dataclass(slots=True)
+class Turn:
+    """One user prompt in a session's main thread (not a tool result, command or injection)."""
+
+    session_id: str | None
+    turn_id: str | None  # Claude: the line's uuid; Codex: the turn's id when the log has one
+    ts: float | None  # epoch seconds, UTC
+    text: str  # redacted
+
+
 @dataclass
 class FileScan:
     """What one read of a transcript (from some byte offset) found."""
@@ -129,6 +139,7 @@ class FileScan:
     tool_calls: int = 0
     ignored: int = 0  # lines read on purpose and not counted: replays, mirrors, synthetic
     warnings: list[str] = field(default_factory=list)  # said once per file: something farm may misread
+    turn_log: list[Turn] | None = None  # filled only when a caller asks for the user turns
     state: dict = field(default_factory=dict)  # the reader's own state, to resume at the offset
 
     def saw_time(self, ts: float | None) -> None:

@@ -82,7 +82,7 @@ class Pricer:
         day = (when or datetime.now(timezone.utc)).date()
         override = self._override(model)
         variants = {} if override is not None else {
-            VARIANTS[p][0]: VARIANTS[p][1] for p in parts if p in VARIANTS and _has_variant(model, *VARIANTS[p])}
+            VARIANTS[p][0]: VARIANTS[p][1] for p in parts if p in VARIANTS and _has_variant(model, *VARIANTS[p], day)}
         factor = 1.0
         for part in parts:
             if VARIANTS.get(part, (None,))[0] in variants:
@@ -164,9 +164,15 @@ def _check_multipliers(multipliers: dict) -> dict:
 
 
 @lru_cache(maxsize=None)
-def _has_variant(model: str, key: str, value: str) -> bool:
+def _has_variant(model: str, key: str, value: str, day) -> bool:
+    """Whether genai-prices prices `key=value` for the model on `day` (variants carry start dates;
+    before one, genai-prices would silently give the standard rate)."""
     info = _model_info(model)
-    return info is not None and any(v.when.get(key) == value for v in info.price_variants or ())
+    if info is None:
+        return False
+    when = datetime(day.year, day.month, day.day, 12, tzinfo=timezone.utc)
+    return any(v.when.get(key) == value and (v.constraint is None or v.constraint.active(when))
+               for v in info.price_variants or ())
 
 
 @lru_cache(maxsize=None)
