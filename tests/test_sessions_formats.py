@@ -499,3 +499,21 @@ def test_user_turns_are_reachable_with_ids_times_and_redacted_text(tmp_path):
     ])
     codex_turns = user_turns(rollout)
     assert [(t.text, t.turn_id, t.session_id) for t in codex_turns] == [("review the diff", own, child)]
+
+
+def test_gateway_model_says_which_list_price_it_got(tmp_path):
+    projects = tmp_path / "claude" / "projects"
+    sid = "aaaaaaaa-aaaa-4000-8000-000000000001"
+    write_transcript(projects, sid, [cc_assistant(sid, 1, "msg_k", "kimi-k2.5:cloud", u(1_000_000, 0))])
+    model = import_claude(projects)["models"]["kimi-k2.5:cloud"]
+    assert model["cost_usd"] == pytest.approx(0.6)
+    assert model["price_basis"].startswith("moonshotai list price for kimi-k2.5")
+    table = run_farm("sessions", "import", "--claude-dir", str(projects))
+    assert "kimi-k2.5:cloud: priced at the moonshotai list price for kimi-k2.5" in table.out
+
+
+def test_loops_cannot_be_grouped_by_another_key():
+    result = run_farm("spend", "--by", "day", "--loops")
+    assert result.code == 2 and "--loops is grouped by task type" in result.err
+    assert run_farm("spend", "--loops", "--json").code == 0
+    assert run_farm("spend", "--by", "task-type", "--loops", "--json").code == 0

@@ -139,7 +139,8 @@ def _model_totals(db, pricer) -> dict:
             row["cost"] += cost
     return {
         model: {**r["usage"].as_dict(), "web_search_requests": r["searches"],
-                "cost_usd": None if r["unknown"] else round(r["cost"], 6), "price_unknown": r["unknown"]}
+                "cost_usd": None if r["unknown"] else round(r["cost"], 6), "price_unknown": r["unknown"],
+                "price_basis": pricer.price_basis(model)}
         for model, r in sorted(out.items())
     }
 
@@ -170,6 +171,9 @@ def _print_report(report: dict) -> None:
             for m, r in report["models"].items()
         ]
         click.echo(table(["model", "input", "output", "cache write", "cache read", "reasoning", "cost"], rows))
+        for model, r in report["models"].items():
+            if r["price_basis"]:
+                click.echo(f"{safe(model)}: priced at the {r['price_basis']}")
 
 
 @sessions.command("list")

@@ -17,7 +17,8 @@ from farm.spend import GROUPS
 @click.option("--until", help="Until (a bare date includes that day).")
 @click.option("--repo", type=click.Path(path_type=Path), help="Only sessions whose cwd is inside this folder.")
 @click.option("--tz", "tz_name", help="Time zone for days and dates (default: this machine's).")
-@click.option("--loops", is_flag=True, help="Tokens and cost per completed loop (a session ending in a commit).")
+@click.option("--loops", is_flag=True,
+              help="Tokens and cost per completed loop (a session ending in a commit), by task type.")
 @click.option("--json", "as_json", is_flag=True)
 def spend(by, since, until, repo, tz_name, loops, as_json) -> None:
     """Tokens and cost from imported sessions (run `farm sessions import` first).
@@ -30,6 +31,10 @@ def spend(by, since, until, repo, tz_name, loops, as_json) -> None:
     from farm.spend import Filters, loops as loop_rows, parse_when
     from farm.spend import spend as spend_rows
 
+    if loops and by != "task-type" and click.get_current_context().get_parameter_source("by").name != "DEFAULT":
+        from farm.errors import InvalidInput
+
+        raise InvalidInput(f"--loops is grouped by task type; it cannot be grouped --by {by} (drop --by)")
     tz = _tz(tz_name)
     filters = Filters(since=parse_when(since, tz), until=parse_when(until, tz, end=True), repo=repo)
     db = connect()

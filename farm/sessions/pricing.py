@@ -70,6 +70,18 @@ class Pricer:
             rate = _search_rate(model, (when or datetime.now(timezone.utc)).date())
         return None if rate is None else searches * float(rate) / 1000
 
+    def price_basis(self, model: str) -> str | None:
+        """What a gateway-served model (`kimi-k2.5:cloud` via Ollama Cloud, `openrouter/…`) is
+        priced as: its provider's list price for the model genai-prices matched, which the
+        gateway's own rate may not be. None for a model priced under its own name."""
+        if self._override(model) is not None or not any(mark in model for mark in GATEWAY_MARKS):
+            return None
+        found = _provider_model(model)
+        if found is None:
+            return None
+        provider, model_id = found
+        return f"{provider} list price for {model_id} (served through a gateway, whose rate may differ)"
+
     def multiplier(self, model: str, mode: str) -> float | None:
         """The configured (or built-in, documented) multiplier of `mode` for `model`, or None."""
         value = self.multipliers.get(mode, MULTIPLIERS.get(mode))
@@ -225,6 +237,20 @@ def _genai_usage(usage: Usage):
     if usage.reasoning_tokens:
         fields["output_reasoning_tokens"] = usage.reasoning_tokens
     return GenaiUsage(**fields)
+
+
+GATEWAY_MARKS = (":", "/")  # Ollama tags (model:cloud), router prefixes (openrouter/vendor/model)
+
+
+@lru_cache(maxsize=None)
+def _provider_model(model: str) -> tuple[str, str] | None:
+    from genai_prices.data_snapshot import get_snapshot
+
+    try:
+        provider, info = get_snapshot().find_provider_model(model, None, None, None)
+    except LookupError:
+        return None
+    return provider.id, info.id
 
 
 @lru_cache(maxsize=None)
