@@ -517,3 +517,43 @@ def test_loops_cannot_be_grouped_by_another_key():
     assert result.code == 2 and "--loops is grouped by task type" in result.err
     assert run_farm("spend", "--loops", "--json").code == 0
     assert run_farm("spend", "--by", "task-type", "--loops", "--json").code == 0
+
+
+HAIKU = "claude-haiku-4-5-20251001"
+
+
+def cost_state(sid: str, second: int, haiku: tuple[int, int], total: float) -> dict:
+    usage = {SONNET: {"inputTokens": 1000, "outputTokens": 100, "cacheReadInputTokens": 0,
+                      "cacheCreationInputTokens": 0, "webSearchRequests": 0, "costUSD": 0.0045},
+             HAIKU: {"inputTokens": haiku[0], "outputTokens": haiku[1], "cacheReadInputTokens": 0,
+                     "cacheCreationInputTokens": 0, "webSearchRequests": 0, "costUSD": 0.0004}}
+    return cc(sid, second, "cost-state", totalCostUSD=total, modelUsage=usage, startTime="2026-09-01T10:00:00.000Z",
+              totalLinesAdded=3, totalLinesRemoved=1, hasUnknownModelCost=False)
+
+
+def test_cost_state_is_a_check_and_adds_only_models_no_assistant_line_has(tmp_path):
+    projects = tmp_path / "claude" / "projects"
+    sid = "aaaaaaaa-bbbb-4000-8000-000000000001"
+    compact = cc(sid, 5, "system", subtype="compact_boundary", content="Conversation compacted",
+                 compactMetadata={"trigger": "auto", "preTokens": 155_000})
+    path = write_transcript(projects, sid, [
+        cc_user(sid, 0, "rename the module"),
+        cc_assistant(sid, 1, "msg_c1", SONNET, u(1000, 100)),
+        cost_state(sid, 2, (300, 20), 0.0049),
+        compact,
+        cost_state(sid, 6, (400, 30), 0.0050),  # cumulative: replaces the snapshot above
+    ])
+    agents = path.parent / sid / "subagents"
+    agents.mkdir(parents=True)
+    (agents / "agent-a1.jsonl").write_text(json.dumps(cc_assistant(sid, 3, "msg_sub", SONNET, u(10, 1),
+                                                                   isSidechain=True)) + "\n")
+    (agents / "agent-a1.meta.json").write_text(json.dumps({"agentType": "Explore", "toolUseId": "toolu_1"}))
+    models = import_claude(projects)["models"]
+    assert (models[SONNET]["input_tokens"], models[SONNET]["output_tokens"]) == (1010, 101)  # not added again
+    assert (models[HAIKU]["input_tokens"], models[HAIKU]["output_tokens"]) == (400, 30)  # harness only, last
+    shown = run_farm("sessions", "show", sid, "--json").json()
+    assert shown["compactions"] == 1 and shown["subagents"] == {"Explore": 1}
+    assert shown["harness"]["cost_usd"] == pytest.approx(0.005) and shown["harness"]["added_models"] == [HAIKU]
+    again = import_claude(projects)["models"]  # re-import: nothing doubles
+    assert again[HAIKU]["input_tokens"] == 400
+    assert f"Claude Code's own cost-state says $0.0050 over 1 run(s); added from it: {HAIKU}" in run_farm("sessions", "show", sid).out

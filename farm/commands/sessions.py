@@ -250,6 +250,9 @@ def _session_json(r) -> dict:
         "context_first": r.context_first,
         "context_peak": r.context_peak,
         "context_last": r.context_last,
+        "compactions": r.compactions,
+        "subagents": r.subagents,
+        "harness": r.harness,
         "path": r.path,
     }
 
@@ -279,6 +282,13 @@ def show(session_id: str, as_json: bool) -> None:
         if key == "usage_by_model":
             for model, usage in value.items():
                 click.echo(f"  {safe(model)}: " + ", ".join(f"{k} {v:,}" for k, v in usage.items() if v))
+            continue
+        if key == "harness":
+            if value:
+                shown = "price unknown" if value["cost_usd"] is None else money(value["cost_usd"])
+                click.echo(f"harness: Claude Code's own cost-state says {shown} over {value['runs']} run(s)"
+                           + (f"; added from it: {', '.join(map(safe, value['added_models']))}"
+                              if value["added_models"] else ""))
             continue
         click.echo(f"{key}: {safe(value if value is not None else '-')}")
 

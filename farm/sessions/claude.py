@@ -30,6 +30,8 @@ EDGE = 256 * 1024  # how far into a block to look for its first timestamp and cw
 # Lines that may carry usage: a plain usage object, or a message spread as a character map
 # (Agent SDK), whose "usage" is split into one-character values.
 USAGE_NEEDLES = ((b'"usage"', True), (b'"message":{"0":"', True))
+# Main transcripts also: user prompts, the harness's cost snapshots, context compactions.
+MAIN_NEEDLES = ((b'"type":"user"', False), (b'"type":"cost-state"', False), (b'"compact_boundary"', False))
 
 
 def default_dirs() -> list[Path]:
@@ -112,7 +114,7 @@ def _wanted_lines(block: bytes, human: bool) -> list[tuple[int, int, bool]]:
     Each needle is searched once across the block; this is where most of the time goes.
     """
     spans: dict[int, tuple[int, bool]] = {}
-    needles = USAGE_NEEDLES + ((b'"type":"user"', False),) if human else USAGE_NEEDLES
+    needles = USAGE_NEEDLES + MAIN_NEEDLES if human else USAGE_NEEDLES
     for needle, has_usage in needles:
         i = block.find(needle)
         while i >= 0:
@@ -152,6 +154,10 @@ def _scan_line(block, view, start, end, has_usage, found, stats, human, tools, o
         _take_call(obj, found, stats, tools)
     elif kind == "user" and human and not obj.get("isSidechain") and not obj.get("isMeta"):
         _take_prompt(obj, found)
+    elif kind == "cost-state" and human:
+        _take_cost_state(obj, found)
+    elif kind == "system" and obj.get("subtype") == "compact_boundary":
+        found.compactions += 1
     elif has_usage:
         found.ignored += 1  # progress mirrors, tool results echoing a subagent's usage
 
@@ -323,6 +329,33 @@ def _usage(usage: dict) -> tuple[int, int, int, int, int, int]:
         # The split should add up to the total; any remainder is billed at the default 5m TTL.
         w5m = max(written - w1h, w5m_split)
     return (fresh, output, w5m, w1h, read, 0)
+
+
+# cost-state modelUsage keys, in farm's order: input, output, cache write, cache read, searches
+HARNESS_KEYS = ("inputTokens", "outputTokens", "cacheCreationInputTokens", "cacheReadInputTokens",
+                "webSearchRequests")
+
+
+def _take_cost_state(obj: dict, found: FileScan) -> None:
+    """Keep the last `cost-state` snapshot per harness run (`startTime`): they are cumulative,
+    so a later one replaces an earlier one and snapshots are never summed."""
+    models = obj.get("modelUsage")
+    if not isinstance(models, dict):
+        return
+    kept = {}
+    for model, tokens in models.items():
+        if isinstance(tokens, dict):
+            try:
+                values = [count(tokens, k) for k in HARNESS_KEYS]
+            except BadTokens:
+                continue
+            cost = tokens.get("costUSD")
+            kept[str(model)] = values + [float(cost) if isinstance(cost, (int, float)) else None]
+    total = obj.get("totalCostUSD")
+    run = str(obj.get("startTime") or "")
+    found.state.setdefault("cost_state", {})[run] = {
+        "total": float(total) if isinstance(total, (int, float)) else None, "models": kept,
+        "unknown": bool(obj.get("hasUnknownModelCost"))}
 
 
 def prompt_text(obj: dict) -> str | None:

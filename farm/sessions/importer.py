@@ -337,16 +337,32 @@ def _save_file(db, job: _Job, found: FileScan, sid: str, stats: LineStats) -> No
     old = None
     if job.row_exists and not job.reread:
         old = db.execute(
-            "SELECT start, end, cwd, branch, first_prompt, turns, tool_calls FROM files WHERE path = ?", (key,)
+            "SELECT start, end, cwd, branch, first_prompt, turns, tool_calls, compactions FROM files WHERE path = ?",
+            (key,),
         ).fetchone()
-    start, end, cwd, branch, prompt, turns, tools = old or (None, None, None, None, None, 0, 0)
+    start, end, cwd, branch, prompt, turns, tools, compactions = old or (None, None, None, None, None, 0, 0, 0)
     row = (
         key, job.agent, sid, int(READERS[job.agent].is_subagent(job.path)), job.size, job.mtime_ns,
         job.head_len, job.head, offset, json.dumps(found.state),
         _min(start, found.start), _max(end, found.end), cwd or found.cwd, _redacted(found.git_branch) or branch,
         prompt or _redacted(found.first_prompt), turns + found.turns, tools + found.tool_calls,
+        compactions + found.compactions, _agent_type(job.path) if job.agent == "claude" else None,
     )
-    db.execute(f"INSERT OR REPLACE INTO files VALUES ({', '.join('?' * 17)})", row)
+    db.execute(f"INSERT OR REPLACE INTO files VALUES ({', '.join('?' * 19)})", row)
+
+
+def _agent_type(path: Path) -> str | None:
+    """A 2026 subagent transcript has `agent-<id>.meta.json` beside it: its `agentType`."""
+    if not claude.is_subagent(path):
+        return None
+    meta = path.with_name(path.name.removesuffix(".jsonl") + ".meta.json")
+    try:
+        with open_regular(meta) as fh:
+            data = json.loads(fh.read(64 * 1024))
+    except (OSError, ValueError, Unreadable):
+        return None
+    kind = data.get("agentType") if isinstance(data, dict) else None
+    return kind if isinstance(kind, str) and kind else None
 
 
 def _redacted(text: str | None) -> str | None:
@@ -375,11 +391,12 @@ def _refresh_sessions(db: sqlite3.Connection, keys: set) -> None:
         return
     files: dict = {}
     for row in db.execute(
-        "SELECT agent, session_id, path, subagent, start, end, cwd, branch, first_prompt, turns, tool_calls "
-        "FROM files ORDER BY subagent, start"
+        "SELECT agent, session_id, path, subagent, start, end, cwd, branch, first_prompt, turns, tool_calls, "
+        "compactions, state FROM files ORDER BY subagent, start"
     ):
         if (row[0], row[1]) in keys:
             files.setdefault((row[0], row[1]), []).append(row[2:])
+    harness = _harness(db, files)
     totals = {}
     for agent, sid, *row in db.execute(
         "SELECT agent, session_id, COUNT(*), SUM(input), SUM(output), SUM(cw5), SUM(cw1), SUM(cread), "
@@ -408,8 +425,53 @@ def _refresh_sessions(db: sqlite3.Connection, keys: set) -> None:
             next((f[4] for f in found if f[4]), None), None, next((f[5] for f in found if f[5]), None),
             main[6], sum(f[7] for f in found), sum(f[8] for f in found), total[0],
             "\n".join(models.get(key, [])), *(v or 0 for v in total[1:7]), *growth.get(key, (0, 0, 0)), None,
+            sum(f[9] for f in found), json.dumps(harness[key], sort_keys=True) if key in harness else None,
         ))
-    db.executemany("INSERT OR REPLACE INTO sessions VALUES (" + ", ".join("?" * 23) + ")", rows)
+    db.executemany("INSERT OR REPLACE INTO sessions VALUES (" + ", ".join("?" * 25) + ")", rows)
+
+
+HARNESS_FILE = "#cost-state"  # suffix of the `file` of calls farm adds from cost-state snapshots
+
+
+def _harness(db: sqlite3.Connection, files: dict) -> dict:
+    """{session: what Claude Code's own `cost-state` snapshots counted}, and, for a model they
+    name that no assistant line of the session has (auxiliary calls), one call with its tokens."""
+    out = {}
+    for key, found in files.items():
+        db.execute("DELETE FROM calls WHERE agent = ? AND session_id = ? AND file LIKE ?", (*key, "%" + HARNESS_FILE))
+        runs = [run for f in found if not f[1] for run in json.loads(f[10]).get("cost_state", {}).values()]
+        if not runs:
+            continue
+        models: dict = {}
+        for run in runs:
+            for model, values in run["models"].items():
+                row = models.setdefault(model, [0, 0, 0, 0, 0, 0.0, False])
+                for i, v in enumerate(values[:5]):
+                    row[i] += v
+                if values[5] is None:
+                    row[6] = True
+                else:
+                    row[5] += values[5]
+        logged = {m for (m,) in db.execute(
+            "SELECT DISTINCT model FROM calls WHERE agent = ? AND session_id = ?", key)}
+        added = sorted(m for m in models if m not in logged and any(models[m][:5]))
+        main = found[0]
+        for model in added:
+            i, o, cw, cr, searches = models[model][:5]
+            db.execute(f"INSERT OR REPLACE INTO calls VALUES ({', '.join('?' * 18)})", (
+                f"cost-state|{key[1]}|{model}", key[0], key[1], main[0] + HARNESS_FILE, None, None,
+                main[2] or 0.0, model, None, i, o, cw, 0, cr, 0, i + cw + cr, "", searches))
+        totals = [r["total"] for r in runs]
+        out[key] = {
+            "cost_usd": None if None in totals else round(sum(totals), 6),
+            "has_unknown_model_cost": any(r["unknown"] for r in runs),
+            "runs": len(runs),
+            "models": {m: {"input_tokens": v[0], "output_tokens": v[1], "cache_creation_tokens": v[2],
+                           "cache_read_tokens": v[3], "web_search_requests": v[4],
+                           "cost_usd": None if v[6] else round(v[5], 6)} for m, v in sorted(models.items())},
+            "added_models": added,
+        }
+    return out
 
 
 def _annotate(db: sqlite3.Connection, keys: set) -> None:

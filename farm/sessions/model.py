@@ -84,6 +84,9 @@ class SessionRecord:
     context_peak: int = 0
     context_last: int = 0
     commits: list[str] = field(default_factory=list)
+    compactions: int = 0
+    harness: dict | None = None  # Claude `cost-state`: what the harness itself counted (a check)
+    subagents: dict[str, int] = field(default_factory=dict)  # agentType (from meta.json) -> transcripts
 
     @property
     def duration_seconds(self) -> float | None:
@@ -140,6 +143,7 @@ class FileScan:
     ignored: int = 0  # lines read on purpose and not counted: replays, mirrors, synthetic
     warnings: list[str] = field(default_factory=list)  # said once per file: something farm may misread
     turn_log: list[Turn] | None = None  # filled only when a caller asks for the user turns
+    compactions: int = 0  # context compactions (Claude `system/compact_boundary`)
     state: dict = field(default_factory=dict)  # the reader's own state, to resume at the offset
 
     def saw_time(self, ts: float | None) -> None:

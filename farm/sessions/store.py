@@ -8,6 +8,7 @@ session's repo while it ran).
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from datetime import datetime, timezone
 from pathlib import Path
@@ -15,7 +16,7 @@ from pathlib import Path
 from farm.paths import farm_home
 from farm.sessions.model import SessionRecord, Usage
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 USAGE_COLUMNS = ("input", "output", "cw5", "cw1", "cread", "reasoning")
 
 SCHEMA = """
@@ -24,7 +25,7 @@ CREATE TABLE files (
     size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL, head_len INTEGER NOT NULL, head TEXT NOT NULL,
     offset INTEGER NOT NULL, state TEXT NOT NULL,
     start REAL, end REAL, cwd TEXT, branch TEXT, first_prompt TEXT,
-    turns INTEGER NOT NULL, tool_calls INTEGER NOT NULL
+    turns INTEGER NOT NULL, tool_calls INTEGER NOT NULL, compactions INTEGER NOT NULL, agent_type TEXT
 );
 CREATE TABLE calls (
     key TEXT PRIMARY KEY, agent TEXT NOT NULL, session_id TEXT NOT NULL, file TEXT NOT NULL,
@@ -43,7 +44,7 @@ CREATE TABLE sessions (
     input INTEGER NOT NULL, output INTEGER NOT NULL, cw5 INTEGER NOT NULL, cw1 INTEGER NOT NULL,
     cread INTEGER NOT NULL, reasoning INTEGER NOT NULL,
     context_first INTEGER NOT NULL, context_peak INTEGER NOT NULL, context_last INTEGER NOT NULL,
-    task_type TEXT,
+    task_type TEXT, compactions INTEGER NOT NULL, harness TEXT,
     PRIMARY KEY (agent, session_id)
 );
 CREATE TABLE commits (
@@ -89,7 +90,8 @@ def _dt(value: float | None) -> datetime | None:
 
 SESSION_COLUMNS = (
     "agent, session_id, path, start, end, cwd, repo, branch, first_prompt, turns, tool_calls, calls, models, "
-    "input, output, cw5, cw1, cread, reasoning, context_first, context_peak, context_last, task_type"
+    "input, output, cw5, cw1, cread, reasoning, context_first, context_peak, context_last, task_type, "
+    "compactions, harness"
 )
 
 
@@ -104,6 +106,7 @@ def session_records(db: sqlite3.Connection, where: str = "", params: tuple = ())
     ensure_tiers(db)
     by_model = _usage_by_model(db, {(r[0], r[1]) for r in rows})
     commits = _commits(db, {(r[0], r[1]) for r in rows})
+    subagents = _subagent_types(db, {(r[0], r[1]) for r in rows})
     records = []
     for r in rows:
         key = (r[0], r[1])
@@ -130,6 +133,9 @@ def session_records(db: sqlite3.Connection, where: str = "", params: tuple = ())
                 context_peak=r[20],
                 context_last=r[21],
                 commits=commits.get(key, []),
+                compactions=r[23],
+                harness=json.loads(r[24]) if r[24] else None,
+                subagents=subagents.get(key, {}),
             )
         )
     return records
@@ -170,6 +176,17 @@ def _session_cost(models: dict) -> float | None:
                 return None
             total += cost
     return total
+
+
+def _subagent_types(db: sqlite3.Connection, keys: set) -> dict:
+    out: dict = {}
+    for agent, sid, kind, n in db.execute(
+        "SELECT agent, session_id, COALESCE(agent_type, 'unknown'), COUNT(*) FROM files WHERE subagent = 1 "
+        "GROUP BY agent, session_id, agent_type"
+    ):
+        if (agent, sid) in keys:
+            out.setdefault((agent, sid), {})[kind] = n
+    return out
 
 
 def _commits(db: sqlite3.Connection, keys: set) -> dict:
