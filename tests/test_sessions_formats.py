@@ -93,7 +93,14 @@ def restamped(lines: list[dict], ms: int) -> list[dict]:
     return [dict(o, timestamp=iso(ms + i)) for i, o in enumerate(lines)]
 
 
-def test_codex_subagent_replay_restamped_after_the_fork_is_not_counted_again(tmp_path):
+def without_context_turn_ids(lines: list[dict]) -> list[dict]:
+    """Rollouts that name turns only in task_started, not in turn_context."""
+    return [dict(o, payload={k: v for k, v in o["payload"].items() if k != "turn_id"})
+            if o["type"] == "turn_context" else o for o in lines]
+
+
+@pytest.mark.parametrize("named_contexts", [True, False])
+def test_codex_subagent_replay_restamped_after_the_fork_is_not_counted_again(tmp_path, named_contexts):
     home = tmp_path / "codex"
     parent, child = uuid7(T0, 0xBEEF), uuid7(T0 + 100_000, 0xC41D)
     write_rollout(home, parent, T0, parent_thread(parent))
@@ -107,7 +114,7 @@ def test_codex_subagent_replay_restamped_after_the_fork_is_not_counted_again(tmp
         cx(T0 + 101_002, "event_msg", {"type": "user_message", "message": "review the diff"}),
         cx(T0 + 109_000, "event_msg", counts((489_000, 310_000, 8_400, 2_100), (20_000, 10_000, 400, 100))),
     ]
-    write_rollout(home, child, T0 + 100_000, child_lines)
+    write_rollout(home, child, T0 + 100_000, child_lines if named_contexts else without_context_turn_ids(child_lines))
     report = import_codex(home)
     mini = report["models"]["gpt-5-codex-mini"]
     # only the child's own growth: 20k input (10k cached), 400 output (100 reasoning)

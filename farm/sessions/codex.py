@@ -164,10 +164,10 @@ def _take_context(payload: dict, found: FileScan, ts: float | None) -> None:
     cwd = payload.get("cwd")
     if found.cwd is None and isinstance(cwd, str) and cwd:
         found.cwd = cwd
+    _start_turn(found, payload.get("turn_id"), ts)
     tier = payload.get("service_tier")
     if isinstance(tier, str):
-        st["next_tier"] = tier
-    _start_turn(found, payload.get("turn_id"), ts)
+        st["tier"] = st["next_tier"] = tier  # the turn's own settings
 
 
 def _start_turn(found: FileScan, turn_id: object, ts: float | None) -> None:
@@ -175,11 +175,17 @@ def _start_turn(found: FileScan, turn_id: object, ts: float | None) -> None:
 
     Replayed lines can be re-stamped after the fork was created, so when both ids are UUIDv7
     the turn's id decides: a turn created before this thread belongs to the parent's replay.
-    Without such ids, the first turn stamped at or after the fork's creation is its own.
+    Without turn ids, the first turn stamped at or after the fork's creation is its own.
     """
     st = found.state
+    if isinstance(turn_id, str):
+        if turn_id == st.get("turn_id"):
+            return  # the same turn's second marker (task_started, then turn_context)
+        st["turn_id"] = turn_id
+        st["named_turns"] = True
+    elif st.get("named_turns"):
+        return  # this log names its turns: a marker without a name decides nothing
     st["tier"] = st.get("next_tier")
-    st["turn_id"] = turn_id if isinstance(turn_id, str) else None
     if not _replaying(st):
         return
     turn_ms, thread_ms = uuid7_ms(turn_id), st.get("thread_ms")
