@@ -564,3 +564,20 @@ def test_cost_state_is_a_check_and_adds_only_models_no_assistant_line_has(tmp_pa
     again = import_claude(projects)["models"]  # re-import: nothing doubles
     assert again[HAIKU]["input_tokens"] == 400
     assert f"Claude Code's own cost-state says $0.0050 over 1 run(s); added from it: {HAIKU}" in run_farm("sessions", "show", sid).out
+
+
+def test_workflow_subagents_nested_deeper_belong_to_the_session(tmp_path):
+    from farm.sessions import read_session
+
+    projects = tmp_path / "claude" / "projects"
+    sid = "aaaaaaaa-cccc-4000-8000-000000000001"
+    main = write_transcript(projects, sid, [cc_user(sid, 0, "run the workflow"),
+                                            cc_assistant(sid, 1, "msg_m", SONNET, u(10, 1))])
+    nested = main.parent / sid / "subagents" / "workflows" / "wf-1"
+    nested.mkdir(parents=True)
+    (nested / "agent-w1.jsonl").write_text(json.dumps(cc_assistant(sid, 2, "msg_w", HAIKU, u(20, 2),
+                                                                   isSidechain=True)) + "\n")
+    record = read_session(main)
+    assert record.usage_by_model[HAIKU].input_tokens == 20 and record.usage.input_tokens == 30
+    import_claude(projects)
+    assert sessions_by_id()[sid]["input_tokens"] == 30

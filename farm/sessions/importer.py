@@ -114,7 +114,8 @@ def session_sources(transcript: Path) -> list[tuple[str, Path]]:
         stem = transcript.name.removesuffix(".jsonl")
         nested = transcript.parent / stem / "subagents"
         if nested.is_dir():
-            sources += [(claude.AGENT, p) for p in sorted(nested.glob("agent-*.jsonl"))]
+            # 2026: workflows nest theirs deeper, in subagents/workflows/<id>/
+            sources += [(claude.AGENT, p) for p in sorted(nested.rglob("agent-*.jsonl"))]
         for sibling in sorted(transcript.parent.glob("agent-*.jsonl")):
             if _names_session(sibling, stem):
                 sources.append((claude.AGENT, sibling))
