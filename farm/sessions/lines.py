@@ -68,19 +68,21 @@ def read_blocks(path: Path, offset: int, stats: LineStats) -> Iterator[tuple[int
     for the next import to read again once it is finished. A line longer than MAX_LINE is
     skipped and counted; memory stays bounded by MAX_LINE plus one chunk.
     """
-    too_long = TOO_LONG.format(MAX_LINE // 2**20)
+    limit = MAX_LINE // 2**20
     pos = offset  # file offset of the first byte not yet yielded or dropped
     parts: list[bytes] = []  # the start of a line whose newline has not come yet
     held = 0
     skipping = False  # inside an over-long line: drop bytes until its newline
+    nuls = True  # so far the over-long line is only NULs (what a power loss leaves)
     for chunk in _open(path, offset):
         if skipping:
             first = chunk.find(b"\n")
+            nuls = nuls and not chunk[: first if first >= 0 else len(chunk)].lstrip(b"\x00")
             if first < 0:
                 pos += len(chunk)
                 continue
             stats.lines += 1
-            stats.skip(too_long)
+            stats.skip(_too_long(limit, nuls))
             pos += first + 1
             chunk, skipping = chunk[first + 1 :], False
         end = chunk.rfind(b"\n")
@@ -88,6 +90,7 @@ def read_blocks(path: Path, offset: int, stats: LineStats) -> Iterator[tuple[int
             parts.append(chunk)
             held += len(chunk)
             if held > MAX_LINE:
+                nuls = not any(part.lstrip(b"\x00") for part in parts)
                 pos += held
                 parts, held, skipping = [], 0, True
             continue
@@ -95,7 +98,7 @@ def read_blocks(path: Path, offset: int, stats: LineStats) -> Iterator[tuple[int
             first = chunk.find(b"\n")
             if held + first > MAX_LINE:
                 stats.lines += 1
-                stats.skip(too_long)
+                stats.skip(_too_long(limit, False))
                 pos += held + first + 1
                 chunk, end = chunk[first + 1 :], end - first - 1
                 parts, held = [], 0
@@ -111,7 +114,7 @@ def read_blocks(path: Path, offset: int, stats: LineStats) -> Iterator[tuple[int
     stats.end_offset = pos
     if skipping:  # an over-long last line: counted once, never re-read
         stats.lines += 1
-        stats.skip(too_long)
+        stats.skip(_too_long(limit, nuls))
         return
     carry = b"".join(parts)
     if carry.strip(b" \t\r\x00"):
@@ -124,6 +127,10 @@ def read_blocks(path: Path, offset: int, stats: LineStats) -> Iterator[tuple[int
             stats.skip("unfinished last line (read again next import)")
     elif carry:
         stats.end_offset = pos + len(carry)
+
+
+def _too_long(limit_mib: int, nuls: bool) -> str:
+    return f"NUL bytes with no newline for more than {limit_mib} MiB" if nuls else TOO_LONG.format(limit_mib)
 
 
 def read_lines(path: Path, offset: int, stats: LineStats) -> Iterator[tuple[int, bytes]]:
