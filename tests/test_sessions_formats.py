@@ -581,3 +581,19 @@ def test_workflow_subagents_nested_deeper_belong_to_the_session(tmp_path):
     assert record.usage_by_model[HAIKU].input_tokens == 20 and record.usage.input_tokens == 30
     import_claude(projects)
     assert sessions_by_id()[sid]["input_tokens"] == 30
+
+
+@pytest.mark.parametrize("item", [
+    {"type": "user_message", "message": "fix the crash in the exporter"},
+    {"type": "UserMessage", "content": [{"type": "input_text", "text": "fix the crash in the exporter"}]},
+    {"id": "item_3", "details": {"item_type": "user_message", "text": "fix the crash in the exporter"}},
+])
+def test_codex_item_completed_user_messages_are_turns(tmp_path, item):
+    home = tmp_path / "codex"
+    thread = uuid7(T0, 0x153)
+    lines = [o for o in new_schema_rollout(thread, with_turns=False)]
+    lines.insert(5, cx(T0 + 1_002, "event_msg", {"type": "item_completed", "item": item}))
+    write_rollout(home, thread, T0, lines)
+    assert import_codex(home)["warnings"] == {}
+    session = sessions_by_id()[thread]
+    assert session["turns"] == 1 and session["task_type"] == "bug fix"

@@ -109,7 +109,8 @@ def scan(path: Path, offset: int, state: dict, stats: LineStats, turns: list | N
 
 
 def _wanted_lines(block: bytes, human: bool) -> list[tuple[int, int, bool]]:
-    """(start, end, has usage) of the lines of `block` that carry usage or may be user prompts.
+    """(start, end, has usage) of the lines of `block` that may carry usage (USAGE_NEEDLES) or,
+    in a main transcript, be a user prompt, a cost-state snapshot or a compaction (MAIN_NEEDLES).
 
     Each needle is searched once across the block; this is where most of the time goes.
     """

@@ -212,11 +212,20 @@ def _input_text(content: object) -> str | None:
 
 
 def _take_completed_item(item: object, found: FileScan, ts: float | None) -> None:
-    """≥0.148 wraps events in `item_completed`; a user message item is a turn."""
-    if not isinstance(item, dict) or str(item.get("type", "")).lower() not in ("user_message", "usermessage"):
+    """≥0.148 wraps events in `item_completed`; a user message item is a turn. The item's kind
+    is read from `type`, `item_type` or `details.item_type`, in any of Codex's spellings."""
+    if not isinstance(item, dict):
         return
-    text = item.get("message") if isinstance(item.get("message"), str) else None
-    _take_user_text(found, "event", text or item.get("text") or _input_text(item.get("content")), ts)
+    details = item.get("details") if isinstance(item.get("details"), dict) else {}
+    kind = item.get("type") or item.get("item_type") or details.get("item_type") or ""
+    if str(kind).lower().replace("_", "") != "usermessage":
+        return
+    for where in (item, details):
+        text = where.get("message") if isinstance(where.get("message"), str) else where.get("text")
+        text = text if isinstance(text, str) else _input_text(where.get("content"))
+        if text:
+            _take_user_text(found, "event", text, ts)
+            return
 
 
 # Text Codex itself puts in user messages: project instructions and environment, not a prompt.
