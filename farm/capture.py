@@ -40,7 +40,9 @@ class CaptureResult:
     warnings: list[str] = field(default_factory=list)
 
     def as_json(self) -> dict[str, Any]:
-        return {"id": self.id, "recurrence_of": self.recurrence_of, "files": self.written.files, "commit": self.written.commit}
+        w = self.written
+        return {"id": self.id, "recurrence_of": self.recurrence_of, "files": w.files, "commit": w.commit,
+                "not_committed": w.not_committed, "skipped": w.skipped, "note": w.note}
 
 
 def clean_miss(miss: Miss) -> Miss:
