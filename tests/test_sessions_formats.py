@@ -597,3 +597,28 @@ def test_codex_item_completed_user_messages_are_turns(tmp_path, item):
     assert import_codex(home)["warnings"] == {}
     session = sessions_by_id()[thread]
     assert session["turns"] == 1 and session["task_type"] == "bug fix"
+
+
+def test_pricing_modes_and_searches_twice_does_not_load_genai_prices_again(tmp_path):
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from datetime import datetime, timezone\n"
+        "from farm.sessions.model import Usage\n"
+        "from farm.sessions.pricing import Pricer\n"
+        "when = datetime(2026, 11, 2, tzinfo=timezone.utc)\n"
+        "p = Pricer()\n"
+        "costs = [p.cost('claude-opus-4-8', Usage(1000, 2000), when=when, mode='fast+geo-us'),\n"
+        "         p.cost('gpt-5.1-codex', Usage(1000, 2000), when=when, mode='priority'),\n"
+        "         p.cost('claude-sonnet-4-5-20250929', Usage(10, 1), when=when, searches=2)]\n"
+        "print(costs, 'genai_prices' in sys.modules)\n"
+    )
+    env = {**os.environ, "FARM_HOME": str(tmp_path / "fh")}
+    first = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    second = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    assert first.stdout.rsplit(" ", 1)[0] == second.stdout.rsplit(" ", 1)[0]
+    assert first.stdout.split()[-1] == "True" and second.stdout.split()[-1] == "False"
+    fast_us = (1000 * 10 + 2000 * 50) / 1e6 * 1.1
+    assert f"{fast_us!r}"[:8] in second.stdout

@@ -104,8 +104,12 @@ class Pricer:
                 return None  # a mode nobody prices: unknown, not the standard rate
             factor *= scale
         if variants:
-            price = _variant_price(model, tier, day, tuple(sorted(variants.items())))
-            base = float(price.calc_price(_genai_usage(usage))["total_price"])
+            context = tuple(sorted(variants.items()))
+            rates = _variant_rates(model, tier, day, context)
+            if rates == COMPLEX:
+                base = float(_variant_price(model, tier, day, context).calc_price(_genai_usage(usage))["total_price"])
+            else:
+                base = _flat_cost(rates, usage)
         else:
             base = self._base_cost(model, usage, tier, when)
         return None if base is None else base * factor
@@ -175,16 +179,35 @@ def _check_multipliers(multipliers: dict) -> dict:
     return multipliers
 
 
-@lru_cache(maxsize=None)
+def _remembered(key: str, compute):
+    """A value kept in the prices cache (FARM_HOME), so pricing modes does not load genai-prices."""
+    cache = _disk_cache()
+    if key not in cache:
+        cache[key] = compute()
+        _save_cache()
+    return cache[key]
+
+
 def _has_variant(model: str, key: str, value: str, day) -> bool:
     """Whether genai-prices prices `key=value` for the model on `day` (variants carry start dates;
     before one, genai-prices would silently give the standard rate)."""
+    return _remembered(f"variant|{model}|{key}={value}|{day.isoformat()}",
+                       lambda: _genai_has_variant(model, key, value, day))
+
+
+def _genai_has_variant(model: str, key: str, value: str, day) -> bool:
     info = _model_info(model)
     if info is None:
         return False
     when = datetime(day.year, day.month, day.day, 12, tzinfo=timezone.utc)
     return any(v.when.get(key) == value and (v.constraint is None or v.constraint.active(when))
                for v in info.price_variants or ())
+
+
+def _variant_rates(model: str, tier: int, day, context: tuple) -> dict | str:
+    name = ",".join(f"{k}={v}" for k, v in context)
+    return _remembered(f"rates|{model}|{tier}|{day.isoformat()}|{name}",
+                       lambda: _flat_rates(_variant_price(model, tier, day, context)))
 
 
 @lru_cache(maxsize=None)
@@ -204,10 +227,13 @@ def _variant_price(model: str, tier: int, day, context: tuple):
     return ModelPrice(**fixed)
 
 
-@lru_cache(maxsize=None)
-def _search_rate(model: str, day):
-    price = _resolved_price(model, BASE_TIER, day)
-    return getattr(price, "web_searches_kcount", None) if price is not None else None
+def _search_rate(model: str, day) -> float | None:
+    def compute():
+        price = _resolved_price(model, BASE_TIER, day)
+        rate = getattr(price, "web_searches_kcount", None) if price is not None else None
+        return float(rate) if rate is not None else None
+
+    return _remembered(f"search|{model}|{day.isoformat()}", compute)
 
 
 def _flat_cost(prices: dict, usage: Usage) -> float:
@@ -366,16 +392,18 @@ def _cached_rates(model: str, tier: int, day) -> dict | str | None:
     key = f"rates|{model}|{tier}|{day.isoformat()}"
     if key not in cache:
         price = _resolved_price(model, tier, day)
-        if price is None:
-            cache[key] = None
-        else:
-            # Units that are not tokens (searches, requests, pages) never apply to a transcript's usage.
-            values = {k: v for k, v in vars(price).items()
-                      if v is not None and not k.startswith("_") and not k.endswith(NON_TOKEN_UNITS)}
-            simple = set(values) <= SIMPLE_KEYS and all(isinstance(v, Decimal) for v in values.values())
-            cache[key] = {k: float(v) for k, v in values.items()} if simple else COMPLEX
+        cache[key] = None if price is None else _flat_rates(price)
         _save_cache()
     return cache[key]
+
+
+def _flat_rates(price) -> dict | str:
+    """A resolved price as flat $/MTok rates, or COMPLEX when _flat_cost cannot apply it."""
+    # Units that are not tokens (searches, requests, pages) never apply to a transcript's usage.
+    values = {k: v for k, v in vars(price).items()
+              if v is not None and not k.startswith("_") and not k.endswith(NON_TOKEN_UNITS)}
+    simple = set(values) <= SIMPLE_KEYS and all(isinstance(v, Decimal) for v in values.values())
+    return {k: float(v) for k, v in values.items()} if simple else COMPLEX
 
 
 def _rate_at(prices, tier: int) -> Decimal:
