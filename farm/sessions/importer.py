@@ -16,6 +16,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 from farm.errors import InvalidInput
@@ -366,6 +367,7 @@ def _agent_type(path: Path) -> str | None:
     return kind if isinstance(kind, str) and kind else None
 
 
+@lru_cache(maxsize=1024)  # a branch name repeats in every file of its sessions
 def _redacted(text: str | None) -> str | None:
     """Prompt text and branch names are kept only with secrets redacted (`feat/ghp_…` happens)."""
     if not text:
