@@ -178,6 +178,8 @@ def test_codex_new_schema_turns_prompt_and_cache_writes(tmp_path):
     model = report["models"]["gpt-5.6-sol"]
     # input 10000 = 2000 fresh + 6000 cached + 2000 cache write (GPT-5.6 explicit caching)
     assert (model["input_tokens"], model["cache_read_tokens"], model["cache_write_5m_tokens"]) == (2_000, 6_000, 2_000)
+    # GPT-5.6 bills cache writes at 1.25x input: $5 fresh, $0.5 cached, $6.25 written, $30 output
+    assert model["cost_usd"] == pytest.approx((2_000 * 5 + 6_000 * 0.5 + 2_000 * 6.25 + 500 * 30) / 1e6, abs=1e-9)
     session = sessions_by_id()[thread]
     assert session["turns"] == 1 and session["task_type"] == "bug fix"
 
@@ -622,3 +624,17 @@ def test_pricing_modes_and_searches_twice_does_not_load_genai_prices_again(tmp_p
     assert first.stdout.split()[-1] == "True" and second.stdout.split()[-1] == "False"
     fast_us = (1000 * 10 + 2000 * 50) / 1e6 * 1.1
     assert f"{fast_us!r}"[:8] in second.stdout
+
+
+def test_a_bad_search_or_advisor_count_never_drops_the_response_itself(tmp_path):
+    projects = tmp_path / "claude" / "projects"
+    sid = "aaaaaaaa-dddd-4000-8000-000000000001"
+    write_transcript(projects, sid, [
+        cc_assistant(sid, 1, "msg_b1", SONNET, u(10, 1, server_tool_use={"web_search_requests": "many"})),
+        cc_assistant(sid, 2, "msg_b2", SONNET, u(20, 2, iterations=[
+            {"type": "advisor_message", "model": OPUS48, "input_tokens": -5, "output_tokens": 1}])),
+    ])
+    report = import_claude(projects)
+    assert report["models"][SONNET]["input_tokens"] == 30 and OPUS48 not in report["models"]
+    assert report["skipped_lines"] == {"bad token count (web_search_requests)": 1,
+                                       "bad token count (advisor input_tokens)": 1}

@@ -236,11 +236,11 @@ def _take_call(obj: dict, found: FileScan, stats: LineStats, tools: set[str]) ->
         request_id = None
     try:
         tokens = _usage(usage)
-        searches = _searches(usage)
-        advisors = _advisor_calls(usage, obj.get("advisorModel"))
     except BadTokens as exc:
         stats.skip(f"bad token count ({exc})")
         return
+    searches = _searches(usage, stats)
+    advisors = _advisor_calls(usage, obj.get("advisorModel"), stats)
     ts = epoch(obj.get("timestamp"))
     ts = ts if ts is not None else (found.end or 0.0)
     key = f"{message_id}|{request_id or ''}"
@@ -275,12 +275,16 @@ def _mode(usage: dict) -> str:
     return "+".join(parts)
 
 
-def _searches(usage: dict) -> int:
+def _searches(usage: dict, stats: LineStats) -> int:
     tools = usage.get("server_tool_use")
-    return count(tools, "web_search_requests") if isinstance(tools, dict) else 0
+    try:
+        return count(tools, "web_search_requests") if isinstance(tools, dict) else 0
+    except BadTokens:
+        stats.skip("bad token count (web_search_requests)")  # the response's tokens still count
+        return 0
 
 
-def _advisor_calls(usage: dict, line_model: object) -> list[tuple[str, tuple]]:
+def _advisor_calls(usage: dict, line_model: object, stats: LineStats) -> list[tuple[str, tuple]]:
     """`usage.iterations[]` entries of type advisor_message: (model, tokens) each. The other
     entry types (message, compaction, fallback_message) are inside the top-level usage."""
     iterations = usage.get("iterations")
@@ -289,8 +293,13 @@ def _advisor_calls(usage: dict, line_model: object) -> list[tuple[str, tuple]]:
     out = []
     for entry in iterations:
         if isinstance(entry, dict) and entry.get("type") == "advisor_message":
+            try:
+                tokens = _usage(entry)
+            except BadTokens as exc:
+                stats.skip(f"bad token count (advisor {exc})")
+                continue
             model = entry.get("model") or line_model
-            out.append((model if isinstance(model, str) and model else "unknown", _usage(entry)))
+            out.append((model if isinstance(model, str) and model else "unknown", tokens))
     return out
 
 
