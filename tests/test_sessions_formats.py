@@ -113,7 +113,9 @@ def test_codex_subagent_replay_restamped_after_the_fork_is_not_counted_again(tmp
         cx(T0 + 101_001, "turn_context", {"turn_id": own_turn, "model": "gpt-5-codex-mini", "cwd": "/work/app"}),
         cx(T0 + 101_002, "event_msg", {"type": "user_message", "message": "review the diff"}),
         cx(T0 + 109_000, "event_msg", counts((489_000, 310_000, 8_400, 2_100), (20_000, 10_000, 400, 100))),
+        cx(T0 + 110_000, "compacted", {"message": "summary of the review so far"}),
     ]
+    child_lines.insert(3, cx(T0 + 100_003, "compacted", {"message": "the parent's compaction, replayed"}))
     write_rollout(home, child, T0 + 100_000, child_lines if named_contexts else without_context_turn_ids(child_lines))
     report = import_codex(home)
     mini = report["models"]["gpt-5-codex-mini"]
@@ -126,6 +128,7 @@ def test_codex_subagent_replay_restamped_after_the_fork_is_not_counted_again(tmp
     assert by_id[child]["models"] == ["gpt-5-codex-mini"]
     assert by_id[child]["turns"] == 1
     assert by_id[parent]["turns"] == 2
+    assert run_farm("sessions", "show", child, "--json").json()["compactions"] == 1  # its own, not the replayed
 
 
 def test_fork_without_turn_ids_still_ends_its_replay_at_its_creation_time(tmp_path):

@@ -93,6 +93,8 @@ def _take_line(kind, payload: dict, found: FileScan, stats: LineStats, pos: int,
         _take_meta(payload, found, ts)
     elif kind == "turn_context":
         _take_context(payload, found, ts)
+    elif kind == "compacted":
+        found.compactions += 0 if _replaying(st) else 1
     elif kind == "response_item":
         if ptype in TOOL_ITEMS:
             found.tool_calls += 1
