@@ -31,7 +31,7 @@ KIND_HELP = "test: a pytest test; grader: a rule `farm check` enforces; prompt: 
 @click.option("--new", "force_new", is_flag=True, help="A new correction even if it matches an earlier one.")
 @click.option("--yes", "-y", is_flag=True, help="No questions: accept farm's recurrence verdict.")
 @click.option("--no-commit", is_flag=True, help="Write the files but do not commit them.")
-@click.option("--json", "as_json", is_flag=True, help='Print {"id", "recurrence_of", "files", "commit"}.')
+@click.option("--json", "as_json", is_flag=True, help='Print {"id", "recurrence_of", "files", "commit", "not_committed", "skipped", "note"}.')
 def capture(as_json: bool, yes: bool, force_new: bool, no_commit: bool, **fields) -> None:
     """Record a miss: a new correction with its artifact, committed — or, when it
     repeats an earlier correction, a recurrence of that one.
