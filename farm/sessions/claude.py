@@ -85,8 +85,6 @@ def scan(path: Path, offset: int, state: dict, stats: LineStats, turns: list | N
     Only lines that can carry usage or a user prompt are parsed (found by a byte search);
     times, cwd and branch of the rest come from a cheap look at the block's ends.
     """
-    import orjson
-
     found = FileScan(agent=AGENT, state=dict(state), turn_log=turns)
     found.session_id = state.get("session_id") or session_id_for(path)
     named = found.session_id is not None
@@ -99,7 +97,7 @@ def scan(path: Path, offset: int, state: dict, stats: LineStats, turns: list | N
             latest = m.group(1).decode("utf-8", "replace")
         view = memoryview(block)
         for start, end, has_usage in _wanted_lines(block, human):
-            _scan_line(block, view, start, end, has_usage, found, stats, human, tools, orjson)
+            _scan_line(block, view, start, end, has_usage, found, stats, human, tools)
     found.tool_calls = len(tools)
     if latest:
         found.session_id = latest
@@ -133,13 +131,13 @@ def _wanted_lines(block: bytes, human: bool) -> list[tuple[int, int, bool]]:
     ]
 
 
-def _scan_line(block, view, start, end, has_usage, found, stats, human, tools, orjson) -> None:
-    obj = _loads(view[start:end], orjson)  # a view, not a copy: most of these lines are long
+def _scan_line(block, view, start, end, has_usage, found, stats, human, tools) -> None:
+    obj = parse_lenient(view[start:end])  # a view, not a copy: most of these lines are long
     if obj is None:
         line = block[start:end]
         if b"\x00" in line:
             line = line.strip(b"\x00")
-            obj = None if not line or b"\x00" in line else _loads(line, orjson)
+            obj = None if not line or b"\x00" in line else parse_lenient(line)
             if obj is None:
                 stats.skip("NUL bytes")
                 return
@@ -179,10 +177,6 @@ def _scan_edges(block: bytes, found: FileScan) -> None:
 def _last(block: bytes, needle: bytes, pattern: re.Pattern):
     i = block.rfind(needle)
     return pattern.match(block, i) if i >= 0 else None
-
-
-def _loads(line, orjson):
-    return parse_lenient(line)
 
 
 def _unescape(raw: bytes) -> str:
