@@ -463,7 +463,7 @@ def _harness(db: sqlite3.Connection, files: dict) -> dict:
             i, o, cw, cr, searches = models[model][:5]
             db.execute(f"INSERT OR REPLACE INTO calls VALUES ({', '.join('?' * 18)})", (
                 f"cost-state|{key[1]}|{model}", key[0], key[1], main[0] + HARNESS_FILE, None, None,
-                main[2] or 0.0, model, None, i, o, cw, 0, cr, 0, i + cw + cr, "", searches))
+                main[2] or 0.0, model, None, i, o, cw, 0, cr, 0, 0, "", searches))  # context 0: a sum, base tier
         totals = [r["total"] for r in runs]
         out[key] = {
             "cost_usd": None if None in totals else round(sum(totals), 6),
