@@ -641,3 +641,27 @@ def test_a_bad_search_or_advisor_count_never_drops_the_response_itself(tmp_path)
     assert report["models"][SONNET]["input_tokens"] == 30 and OPUS48 not in report["models"]
     assert report["skipped_lines"] == {"bad token count (web_search_requests)": 1,
                                        "bad token count (advisor input_tokens)": 1}
+
+
+def test_no_prompt_text_is_kept_unredacted_in_the_store_state(tmp_path):
+    import sqlite3
+
+    from farm.sessions.store import store_path
+
+    home = tmp_path / "codex"
+    secret = "ghp_R8x2Kq9LmN4pT7vW1yZ3bC5dF6gH8jK0lM2n"
+    parent, child = uuid7(T0, 0xBEEF), uuid7(T0 + 100_000, 0xC41D)
+    lines = parent_thread(parent)
+    lines[3]["payload"]["message"] = f"use GITHUB_TOKEN={secret} to push"
+    write_rollout(home, parent, T0, lines)
+    # a fork cut right after a prompt whose turn is not decided yet: the prompt waits in the state
+    write_rollout(home, child, T0 + 100_000, [
+        cx(T0 + 100_000, "session_meta", meta(child, T0 + 100_000, parent_thread_id=parent)),
+        *restamped(lines, T0 + 100_010),
+        cx(T0 + 101_002, "event_msg", {"type": "user_message", "message": f"and again {secret}"}),
+    ])
+    import_codex(home)
+    db = sqlite3.connect(store_path())
+    dump = "\n".join(str(row) for table in ("files", "sessions", "calls") for row in db.execute(f"SELECT * FROM {table}"))
+    db.close()
+    assert secret not in dump and "[REDACTED" in dump

@@ -257,15 +257,23 @@ def _count_user_text(found: FileScan, source: str, text: str, ts: float | None) 
     st[key] = st.get(key, 0) + 1
     prompt_key = "event_prompt" if source == "event" else "item_prompt"
     if not st.get(prompt_key):
-        st[prompt_key] = text.strip()[:PROMPT_CHARS]
+        st[prompt_key] = _redact(text.strip()[:PROMPT_CHARS])  # the state is kept in the store
     if found.turn_log is not None:
         from farm.redact import redact
 
         found.turn_log.append((source, Turn(found.session_id, st.get("turn_id"), ts, redact(text.strip()))))
 
 
+def _redact(text: str) -> str:
+    from farm.redact import redact
+
+    return redact(text)
+
+
 def _settle_turns(found: FileScan) -> None:
     st = found.state
+    if st.get("pending"):  # kept in the store until the next read decides them: redacted
+        st["pending"] = [(source, _redact(text[:PROMPT_CHARS]), when) for source, text, when in st["pending"]]
     source = "event" if st.get("event_turns") else "item"
     total = st.get(f"{source}_turns", 0)
     if found.turn_log is not None:
