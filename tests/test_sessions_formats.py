@@ -665,3 +665,22 @@ def test_no_prompt_text_is_kept_unredacted_in_the_store_state(tmp_path):
     dump = "\n".join(str(row) for table in ("files", "sessions", "calls") for row in db.execute(f"SELECT * FROM {table}"))
     db.close()
     assert secret not in dump and "[REDACTED" in dump
+
+
+def test_a_sparse_hole_is_skipped_not_read(tmp_path, small_limits):
+    from farm.sessions import lines
+
+    path = tmp_path / "p" / "aaaaaaaa-eeee-4000-8000-000000000001.jsonl"
+    path.parent.mkdir()
+    with open(path, "wb") as fh:
+        fh.write(good_claude_line("s").encode())
+        fh.seek(64 * 1024 * 1024, 1)  # 64 MB of hole, then one more good line
+        fh.write(b"\n" + good_claude_line("s").replace("msg_1", "msg_2").encode())
+    pieces = list(lines._open(path, 0))
+    read = sum(len(p) for p in pieces if isinstance(p, bytes))
+    assert any(isinstance(p, int) for p in pieces) and read < 1024 * 1024  # the hole was not read
+    stats = lines.LineStats()
+    got = [b for _pos, block in lines.read_blocks(path, 0, stats) for b in block.split(b"\n")]
+    assert len([b for b in got if b.startswith(b'{"type":"assistant"')]) == 2
+    assert stats.skipped == {"NUL bytes with no newline for more than 1 MiB": 1}
+    assert stats.end_offset == path.stat().st_size

@@ -75,6 +75,15 @@ def read_blocks(path: Path, offset: int, stats: LineStats) -> Iterator[tuple[int
     skipping = False  # inside an over-long line: drop bytes until its newline
     nuls = True  # so far the over-long line is only NULs (what a power loss leaves)
     for chunk in _open(path, offset):
+        if isinstance(chunk, int):  # a hole in a sparse file: that many NULs, not read
+            if not skipping and held + chunk > MAX_LINE:
+                nuls = not any(part.lstrip(b"\x00") for part in parts)
+                pos += held
+                parts, held, skipping = [], 0, True
+            if skipping:
+                pos += chunk
+                continue
+            chunk = b"\x00" * chunk  # a short hole inside a line: read as what it holds
         if skipping:
             first = chunk.find(b"\n")
             nuls = nuls and not chunk[: first if first >= 0 else len(chunk)].lstrip(b"\x00")
@@ -176,7 +185,8 @@ def _finished(raw: bytes) -> bool:
     return parse_lenient(stripped) is not None
 
 
-def _open(path: Path, offset: int) -> Iterator[bytes]:
+def _open(path: Path, offset: int) -> Iterator[bytes | int]:
+    """The file's bytes from `offset` in chunks; an int n stands for n NULs of a sparse hole."""
     fh = open_regular(path)
     with fh:
         try:
@@ -204,6 +214,23 @@ def _open(path: Path, offset: int) -> Iterator[bytes]:
             if not chunk:
                 return
             yield chunk
+            if len(chunk) == CHUNK and not chunk.lstrip(b"\x00") and (hole := _hole_after(fh)):
+                yield hole
+
+
+def _hole_after(fh) -> int:
+    """How many bytes of a sparse file's hole start here (all NULs: skipped, not read), or 0.
+
+    A file made by `truncate -s 3G` is one hole: reading it through would take seconds."""
+    if not hasattr(os, "SEEK_DATA"):
+        return 0
+    here = fh.tell()
+    try:
+        data = os.lseek(fh.fileno(), here, os.SEEK_DATA)
+    except OSError:  # ENXIO: nothing but a hole up to the end
+        data = os.fstat(fh.fileno()).st_size
+    fh.seek(max(data, here))
+    return max(data - here, 0)
 
 
 def _zstd_chunks(fh) -> Iterator[bytes]:
