@@ -684,3 +684,24 @@ def test_a_sparse_hole_is_skipped_not_read(tmp_path, small_limits):
     assert len([b for b in got if b.startswith(b'{"type":"assistant"')]) == 2
     assert stats.skipped == {"NUL bytes with no newline for more than 1 MiB": 1}
     assert stats.end_offset == path.stat().st_size
+
+
+def test_a_zstd_bomb_is_stopped_by_its_ratio_long_before_the_size_cap(tmp_path, monkeypatch):
+    import zstandard
+
+    from farm.sessions import lines
+
+    monkeypatch.setattr(lines, "BOMB_AFTER", 1024 * 1024)
+    monkeypatch.setattr(lines, "CHUNK", 256 * 1024)
+    bomb = tmp_path / "rollout-2026-05-01T10-00-00-019a0000-0000-7000-8000-0000000000b0.jsonl.zst"
+    bomb.write_bytes(zstandard.ZstdCompressor(level=19).compress(b"a" * (32 * 1024 * 1024)))
+    real = tmp_path / "rollout-2026-05-01T10-00-00-019a0000-0000-7000-8000-0000000000b1.jsonl.zst"
+    text = "".join(json.dumps(cx(T0 + i, "event_msg", counts((i, 0, i, 0)))) + "\n" for i in range(40_000))
+    real.write_bytes(zstandard.ZstdCompressor(level=19).compress(text.encode()))
+    assert len(text) > 2 * 1024 * 1024
+    inflated = 0
+    with pytest.raises(lines.Unreadable, match="inflates more than 1000x"):
+        for chunk in lines._open(bomb, 0):
+            inflated += len(chunk)
+    assert inflated <= 2 * 1024 * 1024
+    assert sum(len(c) for c in lines._open(real, 0)) == len(text)  # a real rollout reads whole

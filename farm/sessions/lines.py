@@ -19,6 +19,9 @@ CHUNK = 32 * 1024 * 1024
 WHOLE = 128 * 1024 * 1024  # files (or unread tails) up to this size are read in one go
 MAX_LINE = 256 * 1024 * 1024  # longer lines are skipped: no agent writes one, a corrupt file can
 MAX_INFLATED = 2 * 1024 * 1024 * 1024  # a compressed rollout that inflates past this is a bomb
+# Real rollouts compress 5-50x; past BOMB_AFTER bytes out, a ratio above BOMB_RATIO is a bomb.
+BOMB_RATIO = 1000
+BOMB_AFTER = 64 * 1024 * 1024
 GZIP_MAGIC = b"\x1f\x8b"
 ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
 TOO_LONG = "line longer than {} MiB"
@@ -244,6 +247,8 @@ def _zstd_chunks(fh) -> Iterator[bytes]:
             inflated += len(chunk)
             if inflated > MAX_INFLATED:
                 raise Unreadable(f"zstd data inflates past {MAX_INFLATED // 2**20} MiB (not read)")
+            if inflated > BOMB_AFTER and inflated > BOMB_RATIO * max(fh.tell(), 1):
+                raise Unreadable(f"zstd data inflates more than {BOMB_RATIO}x (a bomb, not read)")
             yield chunk
     except zstandard.ZstdError as exc:
         raise Unreadable(f"bad zstd data ({exc})") from None
