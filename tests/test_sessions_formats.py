@@ -116,7 +116,12 @@ def test_codex_subagent_replay_restamped_after_the_fork_is_not_counted_again(tmp
         cx(T0 + 110_000, "compacted", {"message": "summary of the review so far"}),
     ]
     child_lines.insert(3, cx(T0 + 100_003, "compacted", {"message": "the parent's compaction, replayed"}))
-    write_rollout(home, child, T0 + 100_000, child_lines if named_contexts else without_context_turn_ids(child_lines))
+    child_path = write_rollout(home, child, T0 + 100_000,
+                               child_lines if named_contexts else without_context_turn_ids(child_lines))
+    from farm.sessions import read_session
+
+    alone = read_session(child_path)  # what `capture --session` reads: the subagent's own spend
+    assert alone.models == ["gpt-5-codex-mini"] and alone.usage.input_tokens == 10_000
     report = import_codex(home)
     mini = report["models"]["gpt-5-codex-mini"]
     # only the child's own growth: 20k input (10k cached), 400 output (100 reasoning)
