@@ -539,8 +539,8 @@ def test_loops_cannot_be_grouped_by_another_key():
 HAIKU = "claude-haiku-4-5-20251001"
 
 
-def cost_state(sid: str, second: int, haiku: tuple[int, int], total: float) -> dict:
-    usage = {SONNET: {"inputTokens": 1000, "outputTokens": 100, "cacheReadInputTokens": 0,
+def cost_state(sid: str, second: int, haiku: tuple[int, int], total: float, extra_output: int = 0) -> dict:
+    usage = {SONNET: {"inputTokens": 1000, "outputTokens": 100 + extra_output, "cacheReadInputTokens": 0,
                       "cacheCreationInputTokens": 0, "webSearchRequests": 0, "costUSD": 0.0045},
              HAIKU: {"inputTokens": haiku[0], "outputTokens": haiku[1], "cacheReadInputTokens": 0,
                      "cacheCreationInputTokens": 0, "webSearchRequests": 0, "costUSD": 0.0004}}
@@ -558,7 +558,7 @@ def test_cost_state_is_a_check_and_adds_only_models_no_assistant_line_has(tmp_pa
         cc_assistant(sid, 1, "msg_c1", SONNET, u(1000, 100)),
         cost_state(sid, 2, (300, 20), 0.0049),
         compact,
-        cost_state(sid, 6, (400, 30), 0.0050),  # cumulative: replaces the snapshot above
+        cost_state(sid, 6, (400, 30), 0.0050, extra_output=5),  # cumulative: replaces the snapshot above
     ])
     agents = path.parent / sid / "subagents"
     agents.mkdir(parents=True)
@@ -571,6 +571,10 @@ def test_cost_state_is_a_check_and_adds_only_models_no_assistant_line_has(tmp_pa
     shown = run_farm("sessions", "show", sid, "--json").json()
     assert shown["compactions"] == 1 and shown["subagents"] == {"Explore": 1}
     assert shown["harness"]["cost_usd"] == pytest.approx(0.005) and shown["harness"]["added_models"] == [HAIKU]
+    # sonnet: the harness says 1000 in / 105 out, the log 1010 / 101: the surplus is shown, not added
+    assert shown["harness"]["harness_minus_log"] == {SONNET: {
+        "input_tokens": 0, "output_tokens": 4, "cache_creation_tokens": 0, "cache_read_tokens": 0,
+        "web_search_requests": 0}}
     again = import_claude(projects)["models"]  # re-import: nothing doubles
     assert again[HAIKU]["input_tokens"] == 400
     assert f"Claude Code's own cost-state says $0.0050 over 1 run(s); added from it: {HAIKU}" in run_farm("sessions", "show", sid).out

@@ -455,9 +455,14 @@ def _harness(db: sqlite3.Connection, files: dict) -> dict:
                     row[6] = True
                 else:
                     row[5] += values[5]
-        logged = {m for (m,) in db.execute(
-            "SELECT DISTINCT model FROM calls WHERE agent = ? AND session_id = ?", key)}
+        logged = {m: (i, o, cw, cr, n) for m, i, o, cw, cr, n in db.execute(
+            "SELECT model, SUM(input), SUM(output), SUM(cw5 + cw1), SUM(cread), SUM(searches) FROM calls "
+            "WHERE agent = ? AND session_id = ? GROUP BY model", key)}
         added = sorted(m for m in models if m not in logged and any(models[m][:5]))
+        # For models the log has, the harness's surplus is shown, never added: a snapshot can
+        # cover calls the log holds elsewhere, and the log is what each response billed.
+        surplus = {m: gap for m in sorted(models) if m in logged
+                   and any(gap := [max(h - l, 0) for h, l in zip(models[m][:5], logged[m])])}
         main = found[0]
         for model in added:
             i, o, cw, cr, searches = models[model][:5]
@@ -473,6 +478,9 @@ def _harness(db: sqlite3.Connection, files: dict) -> dict:
                            "cache_read_tokens": v[3], "web_search_requests": v[4],
                            "cost_usd": None if v[6] else round(v[5], 6)} for m, v in sorted(models.items())},
             "added_models": added,
+            "harness_minus_log": {m: dict(zip(("input_tokens", "output_tokens", "cache_creation_tokens",
+                                                "cache_read_tokens", "web_search_requests"), gap))
+                                  for m, gap in surplus.items()},
         }
     return out
 
