@@ -28,6 +28,7 @@ KIND_HELP = "test: a pytest test; grader: a rule `farm check` enforces; prompt: 
 @click.option("--session", "session_path", type=click.Path(dir_okay=False), help="The transcript (.jsonl) of the session that went wrong: its usage and cost go on the miss.")
 @click.option("--session-id", help="An imported session's id (or unique prefix) instead of --session.")
 @click.option("--from-hook", is_flag=True, help="Read a Claude Code hook's JSON on stdin (session_id, transcript_path, cwd).")
+@click.option("--moment", "moment_id", help="A correction moment's id (see `farm inbox`): prefills title, what, session and cost.")
 @click.option("--new", "force_new", is_flag=True, help="A new correction even if it matches an earlier one.")
 @click.option("--yes", "-y", is_flag=True, help="No questions: accept farm's recurrence verdict.")
 @click.option("--no-commit", is_flag=True, help="Write the files but do not commit them.")
@@ -51,9 +52,9 @@ def capture(as_json: bool, yes: bool, force_new: bool, no_commit: bool, **fields
 
     farm = open_farm()
     ask = not yes and not fields.get("from_hook")
-    origin = _origin(farm, fields, ask)
-    miss = _miss_from(fields, ask)
-    miss.origin = origin
+    origin, started, prefill = _origin(farm, fields, ask)
+    miss = _miss_from(fields, ask, prefill)
+    miss.origin, miss.at = origin, started
 
     def confirm(match) -> bool:
         if not ask:
@@ -70,22 +71,27 @@ def capture(as_json: bool, yes: bool, force_new: bool, no_commit: bool, **fields
     _report(result)
 
 
-def _miss_from(fields: dict, ask: bool):
+def _miss_from(fields: dict, ask: bool, prefill: dict):
     from farm.capture import Miss
     from farm.errors import InvalidInput
 
     def need(key: str, prompt: str, **kwargs):
         if fields.get(key) is not None:
             return fields[key]
+        if key in prefill:  # drafted from a moment: shown for review, kept as it is with --yes
+            return click.prompt(prompt, err=True, default=prefill[key], **kwargs) if ask else prefill[key]
         if not ask:
             raise InvalidInput(f"--{key.replace('_', '-')} is required with --yes")
         return click.prompt(prompt, err=True, **kwargs)
 
     title = need("title", "Title (the miss in a few words)")
-    what = fields["what"] if fields.get("what") is not None else (ask and _ask_what()) or need("what", "What went wrong")
+    if fields.get("what") is None and "what" not in prefill and ask:
+        fields["what"] = _ask_what() or None
+    what = need("what", "What went wrong")
     rule = need("rule", "The rule that prevents it")
     kind = need("kind", "Kind", type=click.Choice(["test", "grader", "prompt", "skill"]), default="prompt")
-    not_options = ("title", "what", "rule", "kind", "task_type", "tags", "signature", "session_path", "session_id", "from_hook")
+    not_options = ("title", "what", "rule", "kind", "task_type", "tags", "signature", "session_path", "session_id",
+                   "from_hook", "moment_id")
     options = {k: v for k, v in fields.items() if k not in not_options and v not in (None, (), False)}
     if ask:
         _ask_kind_options(kind, options)
@@ -96,24 +102,30 @@ def _miss_from(fields: dict, ask: bool):
 
 
 def _origin(farm, fields: dict, ask: bool):
-    """The session the miss came from: named by a flag, or (asked) the latest one in this repo."""
+    """(Origin, when its session started, fields prefilled from a moment): the session named by a
+    flag, or (asked) the latest one in this repo."""
     from farm import origin
     from farm.model import Origin
 
+    if fields.get("moment_id"):
+        return origin.from_moment(fields["moment_id"])
+    record = None
     if fields.get("from_hook"):
-        return origin.from_hook(sys.stdin.read())
-    if fields.get("session_path"):
-        return origin.from_path(fields["session_path"])
-    if fields.get("session_id"):
-        return origin.from_session_id(fields["session_id"])
-    if ask:
-        record = origin.latest_in_repo(farm.root)
-        if record is not None:
-            cost = f"${record.cost_usd:.2f}" if record.cost_usd is not None else "price unknown"
-            question = f"Attach the latest session here, {record.agent} {record.session_id[:12]} ({cost})?"
+        record = origin.record_from_hook(sys.stdin.read())
+    elif fields.get("session_path"):
+        record = origin.record_from_path(fields["session_path"])
+    elif fields.get("session_id"):
+        record = origin.record_from_id(fields["session_id"])
+    elif ask:
+        latest = origin.latest_in_repo(farm.root)
+        if latest is not None:
+            cost = f"${latest.cost_usd:.2f}" if latest.cost_usd is not None else "price unknown"
+            question = f"Attach the latest session here, {latest.agent} {latest.session_id[:12]} ({cost})?"
             if click.confirm(question, default=True, err=True):
-                return origin.origin_of(record)
-    return Origin()
+                record = latest
+    if record is None:
+        return Origin(), None, {}
+    return origin.origin_of(record), record.start, {}
 
 
 def _ask_what() -> str:
