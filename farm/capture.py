@@ -133,9 +133,10 @@ def _record_new(farm: Farm, miss: Miss, rows) -> CaptureResult:
     )
     peers = [row_to_correction(r) for r in rows if r.kind == miss.kind and r.status == "active"]
     planned = plan(Context(farm=farm, correction=correction, options=miss.options, peers=[*peers, correction]))
-    planned.append(Planned(f"{farm.config['corrections_dir']}/{correction.id}.md", model.dump_correction(correction)))
+    own = f"{farm.config['corrections_dir']}/{correction.id}.md"
+    planned.append(Planned(own, model.dump_correction(correction)))
     planned.append(event_file(farm, _event("miss", correction.id, miss)))
-    return CaptureResult(correction.id, None, write_files(farm, planned))
+    return CaptureResult(correction.id, None, write_files(farm, planned, required=(own,)))
 
 
 def _event(kind: str, correction_id: str, miss: Miss) -> Event:
