@@ -19,17 +19,16 @@ from farm.spend import GROUPS
 @click.option("--tz", "tz_name", help="Time zone for days and dates (default: this machine's).")
 @click.option("--loops", is_flag=True,
               help="Tokens and cost per completed loop (a session ending in a commit), by task type.")
+@click.option("--no-refresh", is_flag=True, help="Report the store as it is, without importing new log lines first.")
 @click.option("--json", "as_json", is_flag=True)
-def spend(by, since, until, repo, tz_name, loops, as_json) -> None:
-    """Tokens and cost from imported sessions (run `farm sessions import` first).
+def spend(by, since, until, repo, tz_name, loops, no_refresh, as_json) -> None:
+    """Tokens and cost from agent sessions (what is new in the agents' default log folders is
+    imported first; --no-refresh skips that).
 
     Token classes never overlap: input is fresh input, cache write/read are apart, and
     reasoning is not inside output. A model without a known price shows "price unknown".
     """
-    from farm.sessions.pricing import active_pricer
-    from farm.sessions.store import connect
-    from farm.spend import Filters, loops as loop_rows, parse_when
-    from farm.spend import spend as spend_rows
+    from farm.spend import Filters, parse_when, spend_document
 
     if loops and by != "task-type" and click.get_current_context().get_parameter_source("by").name != "DEFAULT":
         from farm.errors import InvalidInput
@@ -37,20 +36,14 @@ def spend(by, since, until, repo, tz_name, loops, as_json) -> None:
         raise InvalidInput(f"--loops is grouped by task type; it cannot be grouped --by {by} (drop --by)")
     tz = _tz(tz_name)
     filters = Filters(since=parse_when(since, tz), until=parse_when(until, tz, end=True), repo=repo)
-    db = connect()
-    try:
-        if loops:
-            rows, total = loop_rows(db, active_pricer(), filters)
-            _show_loops(rows, total, as_json)
-            return
-        corrections = _session_corrections() if by == "correction" else None
-        rows, total = spend_rows(db, by, active_pricer(), filters, tz, corrections)
-    finally:
-        db.close()
-    if as_json:
-        echo_json({"by": by, "time_zone": str(tz), "rows": [r.as_dict() for r in rows], "total": total.as_dict()})
-        return
-    _show(by, rows, total, tz)
+    corrections = _session_corrections() if by == "correction" and not loops else None
+    report = spend_document(by, filters, tz, loops_only=loops, corrections=corrections, refresh=not no_refresh)
+    if loops:
+        _show_loops(report["rows"], report["total"], as_json)
+    elif as_json:
+        echo_json(report)
+    else:
+        _show(by, report["rows"], report["total"], tz)
 
 
 def _tz(name: str | None):
@@ -95,11 +88,11 @@ def _cost(row: dict) -> str:
     return money(row["cost_usd"]) + (" + unknown" if row["price_unknown"] else "")
 
 
-def _show(by: str, rows, total, tz) -> None:
+def _show(by: str, rows: list[dict], total: dict, tz) -> None:
     if not rows:
-        click.echo("no usage in that range (run `farm sessions import` first)")
+        click.echo("no usage in that range")
         return
-    dicts = [r.as_dict() for r in rows] + [total.as_dict()]
+    dicts = rows + [total]
     headers = [by, "sessions", "input", "output", "cache write", "cache read", "reasoning", "cost"]
     if by == "session":
         headers += ["re-sent", "context first→last"]

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from farm.sessions.lines import LineStats, parse_lenient, read_blocks
 from farm.sessions.model import Call, FileScan, Turn
+from farm.sessions.scanner import wanted_lines
 from farm.sessions.tokens import BadTokens, count, epoch
 
 AGENT = "claude"
@@ -27,11 +28,6 @@ _SESSION = re.compile(rb'"sessionId":"([^"]{1,100})"')
 PROMPT_CHARS = 500
 BIG_LINE = 1024 * 1024
 EDGE = 256 * 1024  # how far into a block to look for its first timestamp and cwd
-# Lines that may carry usage: a plain usage object, or a message spread as a character map
-# (Agent SDK), whose "usage" is split into one-character values.
-USAGE_NEEDLES = ((b'"usage"', True), (b'"message":{"0":"', True))
-# Main transcripts also: user prompts, the harness's cost snapshots, context compactions.
-MAIN_NEEDLES = ((b'"type":"user"', False), (b'"type":"cost-state"', False), (b'"compact_boundary"', False))
 
 
 def default_dirs() -> list[Path]:
@@ -107,28 +103,13 @@ def scan(path: Path, offset: int, state: dict, stats: LineStats, turns: list | N
 
 
 def _wanted_lines(block: bytes, human: bool) -> list[tuple[int, int, bool]]:
-    """(start, end, has usage) of the lines of `block` that may carry usage (USAGE_NEEDLES) or,
-    in a main transcript, be a user prompt, a cost-state snapshot or a compaction (MAIN_NEEDLES).
+    """(start, end, has usage) of the lines of `block` that may carry usage (a usage object, or
+    a character-map message) or, in a main transcript, be a user prompt, a cost-state snapshot
+    or a compaction (farm/sessions/scanner.py).
 
-    Each needle is searched once across the block; this is where most of the time goes.
+    One pass over the block finds every needle; this is where most of the time goes.
     """
-    spans: dict[int, tuple[int, bool]] = {}
-    needles = USAGE_NEEDLES + MAIN_NEEDLES if human else USAGE_NEEDLES
-    for needle, has_usage in needles:
-        i = block.find(needle)
-        while i >= 0:
-            start = block.rfind(b"\n", 0, i) + 1
-            end = block.find(b"\n", i)
-            if end < 0:
-                end = len(block)
-            if start not in spans or has_usage:
-                spans[start] = (end, has_usage)
-            i = block.find(needle, end)
-    return [
-        (start, end, has_usage)
-        for start, (end, has_usage) in sorted(spans.items())
-        if has_usage or (end - start < BIG_LINE and block.find(b'"tool_use_id"', start, end) < 0)
-    ]
+    return wanted_lines(block, human, BIG_LINE)
 
 
 def _scan_line(block, view, start, end, has_usage, found, stats, human, tools) -> None:

@@ -15,6 +15,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from farm.sessions.scanner import count_lines
+
 CHUNK = 32 * 1024 * 1024
 WHOLE = 128 * 1024 * 1024  # files (or unread tails) up to this size are read in one go
 MAX_LINE = 256 * 1024 * 1024  # longer lines are skipped: no agent writes one, a corrupt file can
@@ -118,7 +120,7 @@ def read_blocks(path: Path, offset: int, stats: LineStats) -> Iterator[tuple[int
                 chunk, end = b"".join(parts) + chunk, end + held
                 parts, held = [], 0
         if end >= 0:
-            stats.lines += chunk.count(b"\n", 0, end + 1)
+            stats.lines += count_lines(chunk, end + 1)
             yield pos, chunk[:end]
             pos += end + 1
         if len(chunk) > end + 1:
