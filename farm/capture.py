@@ -31,6 +31,7 @@ class Miss:
     origin: Origin = field(default_factory=Origin)
     options: dict[str, Any] = field(default_factory=dict)  # kind-specific: check_cmd, must_preserve, …
     at: datetime | None = None  # when the miss happened: its session's start, when known
+    redacted: list[str] = field(default_factory=list)  # the flags a secret was removed from
 
 
 @dataclass
@@ -48,29 +49,86 @@ class CaptureResult:
 
 
 def clean_miss(miss: Miss) -> Miss:
-    """The miss as farm will keep it: validated, control characters gone, secrets redacted."""
-    from farm.redact import redact
+    """The miss as farm will keep it: validated, control characters gone, secrets redacted.
 
-    title = " ".join(_strip_controls(miss.title).split())
+    Every text field and every kind option goes through `_clean_text`, so a new flag is
+    cleaned without being named here. Nothing is written before this returns.
+    """
+    title = " ".join(_clean_text("--title", miss.title, miss).split())
     if not title:
         raise InvalidInput("--title is empty")
     if len(title) > model.MAX_TITLE:
         raise InvalidInput(f"--title is {len(title):,} characters long (at most {model.MAX_TITLE})")
     if miss.kind not in model.KINDS:
         raise InvalidInput(f"--kind {miss.kind!r} is not one of {', '.join(model.KINDS)}")
-    what, rule = (_strip_controls(text).strip() for text in (miss.what, miss.rule))
-    for flag, text in (("--what", what), ("--rule", rule)):
+    miss.title = title
+    for flag in ("what", "rule"):
+        text = _clean_text(f"--{flag}", getattr(miss, flag), miss).strip()
         if not text:
-            raise InvalidInput(f"{flag} is empty")
+            raise InvalidInput(f"--{flag} is empty")
         if len(text) > MAX_TEXT:
-            raise InvalidInput(f"{flag} is {len(text):,} characters long (at most {MAX_TEXT:,})")
-    miss.title, miss.what, miss.rule = redact(title), redact(what), redact(rule)
-    miss.signature = [redact(s) for s in (miss.signature or propose_signature(miss.title, miss.what))]
+            raise InvalidInput(f"--{flag} is {len(text):,} characters long (at most {MAX_TEXT:,})")
+        setattr(miss, flag, text)
+    if miss.task_type is not None:
+        miss.task_type = " ".join(_clean_text("--task-type", miss.task_type, miss).split())
+        if not miss.task_type:
+            raise InvalidInput("--task-type is empty: give a task type such as 'bug fix', or leave the flag out")
+    miss.tags = _clean_list("--tag", miss.tags, miss)
+    signature = miss.signature or propose_signature(miss.title, miss.what)
+    miss.signature = _clean_list("--signature", signature, miss)
+    miss.options = {key: _clean_option(key, value, miss) for key, value in miss.options.items()}
     return miss
 
 
+def _clean_option(key: str, value: Any, miss: Miss) -> Any:
+    flag = f"--{key.replace('_', '-')}"
+    if isinstance(value, str):
+        text = _clean_text(flag, value, miss).strip()
+        if not text:
+            raise InvalidInput(f"{flag} is empty")
+        return text
+    if isinstance(value, (list, tuple)):
+        return _clean_list(flag, value, miss)
+    return value  # numbers and switches hold no text
+
+
+def _clean_list(flag: str, values, miss: Miss) -> list[str]:
+    cleaned = []
+    for value in values:
+        text = " ".join(_clean_text(flag, value, miss).split()) if flag == "--tag" else _clean_text(flag, value, miss).strip()
+        if not text:
+            raise InvalidInput(f"{flag} {value!r} is empty")
+        cleaned.append(text)
+    return cleaned
+
+
+def _clean_text(flag: str, value: Any, miss: Miss) -> str:
+    if len(str(value or "")) > MAX_TEXT:
+        raise InvalidInput(f"{flag} is {len(str(value)):,} characters long (at most {MAX_TEXT:,})")
+    cleaned = clean_text(flag, value)
+    if cleaned != _strip_controls(str(value or "")):
+        miss.redacted.append(flag)
+    return cleaned
+
+
+def clean_text(flag: str, value: Any) -> str:
+    """One flag's text as farm keeps it: UTF-8 checked, terminal controls gone, secrets redacted."""
+    from farm.redact import redact_url
+
+    text = "" if value is None else str(value)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:  # invalid bytes arrive as lone surrogates
+        raise InvalidInput(f"{flag}: not valid UTF-8 text (at character {exc.start + 1})") from None
+    return redact_url(_strip_controls(text))
+
+
 def _strip_controls(text: str) -> str:
-    return re.sub(r"\x1b\[[0-9;?]*[ -/]*[@-~]|[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]", "", text or "")
+    # Bidirectional overrides and isolates too: U+202E shows a rule in another order than it reads.
+    return re.sub(
+        r"\x1b\[[0-9;?]*[ -/]*[@-~]|[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]",
+        "", text or "",
+    )
 
 
 _ERROR_LINE = re.compile(r"(error|exception|traceback|failed|fatal|panic|not found|denied)", re.I)
@@ -98,7 +156,7 @@ def capture(
     with farm_lock(farm) as recovered:
         with farm.index() as (index, refresh):
             rows = index.corrections()
-            match = None if force_new else _best_recurrence(farm, rows, miss)
+            match = None if force_new else _best_recurrence(farm, rows, miss, index.phrasings())
             if match is not None and confirm(match):
                 event = _event("recurrence", match.id, miss)
                 result = CaptureResult(match.id, match.id, write_files(farm, [event_file(farm, event)]), match.score)
@@ -106,17 +164,25 @@ def capture(
             else:
                 result = _record_new(farm, miss, rows)
                 message = f"farm: capture {result.id}"
-        result.warnings = [*([recovered] if recovered else []), *refresh.warnings]
+        result.warnings = [*([recovered] if recovered else []), *refresh.warnings, *_redaction_notes(miss)]
         commit_written(farm, result.written, message, commit=commit)
     return result
 
 
-def _best_recurrence(farm: Farm, rows, miss: Miss):
+def _redaction_notes(miss: Miss) -> list[str]:
+    flags = list(dict.fromkeys(miss.redacted))
+    if not flags:
+        return []
+    return [f"a secret in {', '.join(flags)} was replaced by [REDACTED:…] before anything was written; "
+            "pass secrets through environment variables, never in a rule"]
+
+
+def _best_recurrence(farm: Farm, rows, miss: Miss, phrasings: dict[str, list[str]]):
     from farm.matchcache import load_matcher
 
     if not any(r.status == "active" for r in rows):
         return None
-    matcher = load_matcher(farm.root, rows, farm.config.get("match_threshold"))
+    matcher = load_matcher(farm.root, rows, farm.config.get("match_threshold"), phrasings)
     best = matcher.match(f"{miss.title}\n{miss.what}", limit=1)
     return best[0] if best and best[0].recurrence else None
 

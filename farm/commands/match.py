@@ -17,15 +17,13 @@ def match(text: str, limit: int, threshold: float | None, as_json: bool) -> None
     record a repeat instead of a new correction. With TEXT `-`, reads one
     query per line from stdin and prints one JSON object per line.
     """
-    from farm.matchcache import load_matcher
+    from farm.matchcache import farm_matcher
     from farm.project import open_farm
 
     farm = open_farm()
-    with farm.index() as (index, refresh):
-        rows = index.corrections()
-    for warning in refresh.warnings:
+    matcher, warnings = farm_matcher(farm, threshold if threshold is not None else farm.config.get("match_threshold"))
+    for warning in warnings:
         click.echo(f"farm: warning: {safe(warning)}", err=True)
-    matcher = load_matcher(farm.root, rows, threshold if threshold is not None else farm.config.get("match_threshold"))
     if text == "-":
         for line in sys.stdin:
             echo_json_line({"matches": _rows(matcher.match(line.strip(), limit=limit))})
@@ -41,4 +39,7 @@ def match(text: str, limit: int, threshold: float | None, as_json: bool) -> None
 
 
 def _rows(matches) -> list[dict]:
-    return [{"id": m.id, "title": m.title, "score": round(m.score, 2), "recurrence": m.recurrence} for m in matches]
+    from farm.redact import redact
+
+    # Titles come from committed files anyone can edit: shown only redacted.
+    return [{"id": m.id, "title": redact(m.title), "score": round(m.score, 2), "recurrence": m.recurrence} for m in matches]
