@@ -4,14 +4,15 @@ import click
 
 from farm.output import echo_json, safe
 
-KIND_HELP = "test: a pytest test; grader: a rule `farm check` enforces; prompt: a line in AGENTS.md/CLAUDE.md; skill: a SKILL.md."
+KIND_HELP = "test: a pytest test; grader: a rule `farm check` enforces; prompt: a line in AGENTS.md/CLAUDE.md; skill: a SKILL.md; guard: a tool call the agent's hook stops."
+KINDS = ["test", "grader", "prompt", "skill", "guard"]
 
 
 @click.command()
 @click.option("--title", help="The miss in a few words.")
 @click.option("--what", help="What went wrong (secrets are redacted before anything is written).")
 @click.option("--rule", help="The rule that prevents it next time.")
-@click.option("--kind", type=click.Choice(["test", "grader", "prompt", "skill"]), help=KIND_HELP)
+@click.option("--kind", type=click.Choice(KINDS), help=KIND_HELP)
 @click.option("--task-type", help="bug fix, refactor, docs, …: scopes the correction.")
 @click.option("--tag", "tags", multiple=True, help="A tag (repeatable).")
 @click.option("--signature", multiple=True, help="A phrase that identifies the failure in a transcript (repeatable; proposed from --what when omitted).")
@@ -24,6 +25,9 @@ KIND_HELP = "test: a pytest test; grader: a rule `farm check` enforces; prompt: 
 @click.option("--must-preserve", multiple=True, help="grader: a statement the file must keep (fuzzy).")
 @click.option("--preserve-threshold", type=click.IntRange(1, 100), help="grader: similarity 1-100 that counts as kept (default from config, 85).")
 @click.option("--require-heading", multiple=True, help="grader: a markdown heading the file must have.")
+@click.option("--guard-tool", multiple=True, help="guard: the tool whose calls it stops: Bash, Edit, Write, Read, WebFetch, … or a glob (repeatable, paired with --guard-pattern).")
+@click.option("--guard-pattern", multiple=True, help="guard: an RE2 pattern for the call's command, file path or URL (repeatable).")
+@click.option("--guard-decision", type=click.Choice(["deny", "ask"]), help="guard: deny the call (default) or ask the user.")
 @click.option("--applies-to", multiple=True, help="grader/skill: a glob of the files the rule is for (repeatable).")
 @click.option("--session", "session_path", type=click.Path(dir_okay=False), help="The transcript (.jsonl) of the session that went wrong: its usage and cost go on the miss.")
 @click.option("--session-id", help="An imported session's id (or unique prefix) instead of --session.")
@@ -89,7 +93,7 @@ def _miss_from(fields: dict, ask: bool, prefill: dict):
         fields["what"] = _ask_what() or None
     what = need("what", "What went wrong")
     rule = need("rule", "The rule that prevents it")
-    kind = need("kind", "Kind", type=click.Choice(["test", "grader", "prompt", "skill"]), default="prompt")
+    kind = need("kind", "Kind", type=click.Choice(KINDS), default="prompt")
     not_options = ("title", "what", "rule", "kind", "task_type", "tags", "signature", "session_path", "session_id",
                    "from_hook", "moment_id")
     options = {k: v for k, v in fields.items() if k not in not_options and v not in (None, (), False)}
@@ -137,7 +141,7 @@ def _ask_what() -> str:
 
 
 def _ask_kind_options(kind: str, options: dict) -> None:
-    checks = ("check_cmd", "must_match", "must_not_match", "must_preserve", "require_heading", "test_file")
+    checks = ("check_cmd", "must_match", "must_not_match", "must_preserve", "require_heading", "test_file", "guard_pattern")
     if any(options.get(k) for k in checks):
         return
     if kind == "test":
@@ -146,6 +150,9 @@ def _ask_kind_options(kind: str, options: dict) -> None:
         options["must_preserve"] = [click.prompt("A statement the files must keep", err=True)]
         glob = click.prompt("Files it applies to (glob)", default="**", err=True)
         options["applies_to"] = [glob]
+    elif kind == "guard":
+        options["guard_tool"] = [click.prompt("The tool it stops (Bash, Edit, Write, WebFetch, …)", default="Bash", err=True)]
+        options["guard_pattern"] = [click.prompt("An RE2 pattern for the command, file path or URL", err=True)]
 
 
 def _report(result) -> None:

@@ -426,6 +426,16 @@ def _rate_at(prices, tier: int) -> Decimal:
 
 @lru_cache(maxsize=1)
 def data_version() -> str:
+    # The dist-info folder beside the package names the version: a glob, where
+    # importlib.metadata costs ~30 ms (the hooks price a few calls on every prompt).
+    from importlib.util import find_spec
+
+    spec = find_spec("genai_prices")
+    if spec is not None and spec.origin:
+        from pathlib import Path
+
+        for dist in Path(spec.origin).parent.parent.glob("genai_prices-*.dist-info"):
+            return f"genai-prices {dist.name.removesuffix('.dist-info').split('-', 1)[1]}"
     from importlib.metadata import version
 
     return f"genai-prices {version('genai-prices')}"

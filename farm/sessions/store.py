@@ -267,6 +267,11 @@ def _commits(db: sqlite3.Connection, keys: set) -> dict:
     return out
 
 
+def committed_sessions(db: sqlite3.Connection) -> set[tuple[str, str]]:
+    """(agent, session_id) of every session that made a commit: a completed loop."""
+    return {(a, s) for a, s in db.execute("SELECT DISTINCT agent, session_id FROM commits")}
+
+
 def find_session(session_id: str) -> SessionRecord | None:
     """The imported session with this id (a unique prefix is enough), or None."""
     db = connect()
