@@ -106,6 +106,9 @@ SETTINGS: dict[str, Setting] = {s.name: s for s in (
     Setting("record_sessions", "true or false", False, "Commit a summary of each agent session (no prompt text).", _bool),
     Setting("task_types", "table", {}, "Task type = regex or list of regexes, tried before the built-in rules.", _table),
     Setting("prices", "table", {}, "Model prices that override genai-prices.", _table),
+    Setting("price_multipliers", "table", {},
+            "Multipliers of the standard price for modes genai-prices has no rates for: fast, geo-us, "
+            "priority, flex (a number, or a table of model glob = number).", _table),
     Setting("audit_look_alike_recent", "whole number ≥ 1", 300, "How many recent corrections audit compares for look-alikes.",
             _whole(1)),
     Setting("check_cmd_timeout", "number of seconds > 0", 300, "How long a grader's check_cmd may run on one file.",

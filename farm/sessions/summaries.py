@@ -13,6 +13,7 @@ import re
 import sqlite3
 from pathlib import Path
 
+from farm.redact import redact
 from farm.sessions.model import SessionRecord
 
 SUMMARY_VERSION = 1
@@ -41,7 +42,7 @@ def summary(record: SessionRecord, root: Path) -> dict:
         "end": record.end.isoformat() if record.end else None,
         "duration_seconds": record.duration_seconds,
         "dir": where,
-        "branch": record.git_branch,
+        "branch": redact(record.git_branch) if record.git_branch else None,
         "models": record.models,
         "tokens": record.usage.as_dict(),
         "tokens_by_model": {m: u.as_dict() for m, u in sorted(record.usage_by_model.items())},
