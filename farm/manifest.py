@@ -127,9 +127,14 @@ def base_path(digest: str) -> str:
 def read_base(root: Path, digest: str) -> str | None:
     """The text farm wrote with hash `digest`: from .farm/base/, else from git's object store."""
     from farm import git
+    from farm.errors import FarmError
+    from farm.fsutil import read_bytes_bounded
 
     kept = root / base_path(digest)
     if kept.is_file():
-        return kept.read_text(encoding="utf-8")
+        try:
+            return read_bytes_bounded(kept, 200_000_000, base_path(digest)).decode("utf-8")
+        except (FarmError, UnicodeDecodeError):
+            pass  # unreadable: git's object store may still have it
     data = git.read_blob(root, digest)
     return data.decode("utf-8", errors="replace") if data is not None else None

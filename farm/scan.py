@@ -166,21 +166,29 @@ def _time_of(line: bytes) -> datetime | None:
 def _excerpt(data: bytes, start: int, end: int) -> str:
     """The hit with some context, JSON escapes turned back into text, secrets redacted.
 
-    Redaction runs on a window much wider than the excerpt and on the text with its real
-    line ends, so a secret cut at the excerpt's edge or spread over YAML lines still goes.
+    Secrets are found on a window much wider than the excerpt, with its real line ends and
+    nothing inserted (a marker inside a secret would hide it from every rule); the excerpt is
+    then widened to whole secrets and each is replaced, so none is ever cut into a shown part.
     """
-    from farm.redact import redact
+    from farm.redact import find_secrets
 
     lo, hi = max(0, start - _EXCERPT - 1024), min(len(data), end + _EXCERPT + 1024)
-    before = _unescape(data[lo:start])
-    hit = _unescape(data[start:end])
-    after = _unescape(data[end:hi])
-    marker = "\x00HIT\x00"
-    cleaned = redact(before + marker + hit + marker + after)
-    head, _, rest = cleaned.partition(marker)
-    middle, _, tail = rest.partition(marker)
-    text = head[-_EXCERPT:] + middle + tail[:_EXCERPT]
-    return " ".join(text.split())
+    before, hit, after = _unescape(data[lo:start]), _unescape(data[start:end]), _unescape(data[end:hi])
+    text = before + hit + after
+    cut_lo, cut_hi = max(0, len(before) - _EXCERPT), len(before) + len(hit) + _EXCERPT
+    findings = find_secrets(text)
+    for f in findings:  # a secret that reaches into the excerpt is shown whole (as its mark)
+        if f.start < cut_hi and f.end > cut_lo:
+            cut_lo, cut_hi = min(cut_lo, f.start), max(cut_hi, f.end)
+    shown, at = [], cut_lo
+    for f in findings:
+        if f.end <= cut_lo or f.start >= cut_hi:
+            continue
+        shown.append(text[at:f.start])
+        shown.append(f"[REDACTED:{f.kind}]")
+        at = f.end
+    shown.append(text[at:cut_hi])
+    return " ".join("".join(shown).split())
 
 
 def _unescape(raw: bytes) -> str:

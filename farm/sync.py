@@ -219,8 +219,8 @@ def _free_or_ours(root: Path, skills_dir: str, name: str, c: Correction, manifes
     if skill_md in c.artifacts or manifest.entries.get(skill_md, Entry("", "sync")).correction == c.id:
         return True
     try:
-        return f"farm-correction: {c.id}\n" in (root / skill_md).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
+        return f"farm-correction: {c.id}\n" in (read_text(root, skill_md) or "")
+    except (OSError, UnicodeDecodeError, InvalidInput):
         return False
 
 

@@ -844,3 +844,26 @@ def test_sync_over_hostile_inputs_is_one_line_never_a_hang(farm, hostile):
         done = subprocess.run([sys.executable, "-m", "farm", *args], cwd=farm, capture_output=True, text=True, timeout=60)
         assert done.returncode in (0, 1, 2), done.stderr
         assert "Traceback" not in done.stderr and "unexpected error" not in done.stderr
+
+
+@pytest.mark.parametrize("link", ["../.git/config", "/etc/passwd"])
+def test_a_template_symlinked_out_of_templates_is_never_rendered(farm, link):
+    """attack round 2, A1: an include of a symlinked template put .git/config into AGENTS.md."""
+    assert capture().code == 0
+    (farm / "templates" / "x.j2").symlink_to(link)
+    (farm / "templates" / "prompt_block.md.j2").write_text(
+        '## Rules kept by farm\n{% include "x.j2" %}\n{% for c in corrections -%}\n- {{ c.rule }} <!-- farm:{{ c.id }} -->\n{% endfor %}\n')
+    git(farm, "add", "-A")
+    git(farm, "commit", "-qm", "tweak")
+    before = head(farm)
+    for args in (["sync", "--check"], ["sync"]):
+        result = run_farm(*args)
+        assert result.code == 2 and "points outside templates/" in result.err, result.err
+        assert "[core]" not in result.out and "root:" not in result.out
+    assert head(farm) == before and "[core]" not in (farm / "AGENTS.md").read_text()
+
+
+def test_a_template_that_includes_itself_is_one_line(farm):
+    (farm / "templates" / "prompt_block.md.j2").write_text('{% include "prompt_block.md.j2" %}\n')
+    result = capture()
+    assert result.code == 2 and "includes itself" in result.err

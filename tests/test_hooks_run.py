@@ -513,3 +513,15 @@ def test_a_burst_of_tool_calls_reads_the_transcript_once_and_a_prompt_always(far
     prompt = event("UserPromptSubmit", farm, session_id=sid, transcript=path, prompt="go on")
     assert _out(run_hook(prompt, farm))["decision"] == "block"
     assert _out(run_hook(call, farm))["continue"] is False  # the prompt's read counts for the tools too
+
+
+def test_a_queued_guard_hit_never_holds_the_secret_in_its_command(rules_farm):
+    """attack round 2, B2: the queue under FARM_HOME kept the raw command while a fold could not run."""
+    from filelock import FileLock
+
+    token = "ghp_R8x2Kq9LmN4pT7vW1yZ3bC5dF6gH8jK0lM2n"
+    with FileLock(str(rules_farm / ".git" / "farm.lock")):  # the fold cannot run meanwhile
+        proc = run_hook(bash(rules_farm, f"git push https://x:{token}@github.com/a/b.git main --force"), rules_farm)
+        assert _out(proc)["hookSpecificOutput"]["permissionDecision"] == "deny"
+        queued = list(_pending(rules_farm))
+        assert queued and all(token not in p.read_text() for p in queued)

@@ -69,3 +69,14 @@ def test_excerpt_redacts_before_cutting_and_keeps_line_ends_for_the_redactor():
     excerpt = _excerpt(data, start, start + 15)
     assert "Traceback: boom" in excerpt
     assert "Q7r8" not in excerpt and "correcthorse" not in excerpt
+
+
+def test_a_hit_that_touches_a_secret_never_shows_part_of_it():
+    """attack round 2: markers around the hit used to split the secret so no rule saw it."""
+    from farm.scan import _excerpt
+
+    for line, needle in ((b'{"text":"run it: DB_PASSWORD=Hunter2Secret99 ./migrate"}', b"DB_PASSWORD"),
+                         (b'{"text":"token ghp_R8x2Kq9LmN4pT7vW1yZ3bC5dF6gH8jK0lM2n pasted"}', b"ghp_")):
+        start = line.index(needle)
+        excerpt = _excerpt(line, start, start + len(needle))
+        assert "Hunter2Secret99" not in excerpt and "R8x2Kq9L" not in excerpt and "REDACTED" in excerpt, excerpt

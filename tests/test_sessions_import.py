@@ -234,3 +234,18 @@ def test_schema_change_rebuilds_the_store(logs):
     report = import_logs(logs)
     assert report["files_read"] == 8  # everything read again into the new schema
     assert report["models"]["gpt-5-codex"]["input_tokens"] == 1200
+
+
+def test_a_task_type_set_by_hand_cannot_hold_a_secret(logs):
+    """attack round 2, B4: `sessions tag` stored and committed what capture would have redacted."""
+    import_logs(logs)
+    result = run_farm("sessions", "tag", "aaaaaaaa-0000-4000-8000-000000000001", "ghp_R8x2Kq9LmN4pT7vW1yZ3bC5dF6gH8jK0lM2n")
+    assert result.code == 2 and "secret" in result.err and "R8x2" not in result.err
+
+
+def test_a_summary_linked_to_dev_zero_is_not_read(tmp_path):
+    """attack round 2, B1: the unchanged-summary check read a committed /dev/zero link whole."""
+    from farm.sessions.summaries import _holds
+
+    (tmp_path / "claude-s.json").symlink_to("/dev/zero")
+    assert _holds(tmp_path / "claude-s.json", "{}\n") is False

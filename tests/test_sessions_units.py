@@ -93,3 +93,14 @@ def test_multiplier_globs_and_modes_stack():
     assert pricer.cost("claude-opus-4-6", Usage(input_tokens=1_000_000), mode="fast+geo-us") == pytest.approx(
         base * 6.0 * 1.1)
     assert pricer.cost("claude-opus-4-6", Usage(), mode="fast") == 0.0
+
+
+def test_a_catastrophic_task_type_regex_runs_in_linear_time():
+    """attack round 2, A3: task_types from a committed farm.toml ran on Python re."""
+    import subprocess
+    import sys
+
+    probe = ("from farm.sessions.tasktype import classify\n"
+             "print(classify(None, [], 'a' * 5000 + '!', {'docs': '^(a+)+$', 'fix': 'ERROR'}))")
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0 and done.stdout.strip() == "None", done.stderr

@@ -52,6 +52,8 @@ def render(farm: Farm, template: str, **values: Any) -> str:
         return _environment(farm.templates_dir).get_template(template).render(**values)
     except (jinja2.TemplateError, TypeError, ValueError, AttributeError) as exc:  # SecurityError is a TemplateError
         raise InvalidInput(_render_error(exc, template)) from None
+    except RecursionError:  # a template that includes itself
+        raise InvalidInput(f"templates/{template}: includes itself (or a chain of includes loops)") from None
 
 
 _ENVIRONMENTS: dict[tuple[str, tuple[str, ...]], Any] = {}
@@ -132,6 +134,7 @@ def _bounded_loader(templates_dir: Path):
             path = templates_dir / template
             if "/" in template or template.startswith(".") or not (path.exists() or path.is_symlink()):
                 raise jinja2.TemplateNotFound(template)
+            _refuse_escape(templates_dir, path, template)
             try:
                 source = read_text_bounded(path, MAX_TEMPLATE_BYTES, f"{templates_dir.name}/{template}")
             except UnreadableFile as exc:
@@ -140,6 +143,21 @@ def _bounded_loader(templates_dir: Path):
             return source, str(path), lambda: _mtime(path) == mtime
 
     return BoundedLoader()
+
+
+def _refuse_escape(templates_dir: Path, path: Path, template: str) -> None:
+    """A template override is a file of the templates folder: one symlinked out of it (to
+    .git/config, /etc/passwd, a file the site or a commit would then publish) is refused."""
+    from farm.errors import InvalidInput
+    from farm.fsutil import is_git_part
+
+    try:
+        real, folder = path.resolve(strict=True), templates_dir.resolve(strict=True)
+    except (OSError, RuntimeError):
+        raise InvalidInput(f"{templates_dir.name}/{template}: a symlink loop or a broken link") from None
+    if not real.is_relative_to(folder) or is_git_part(real.relative_to(folder)):
+        raise InvalidInput(f"{templates_dir.name}/{template} points outside {templates_dir.name}/; farm renders only "
+                           "the templates folder's own files")
 
 
 def _mtime(path: Path) -> int | None:

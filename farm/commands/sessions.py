@@ -244,9 +244,13 @@ def tag(session_id: str, task_type: str) -> None:
     from farm.sessions.tags import set_tag
 
     record = _find(session_id)
-    task_type = task_type.strip()
+    from farm.redact import redact
+
+    task_type = " ".join(task_type.split())
     if not task_type or len(task_type) > 60:
         raise InvalidInput("a task type is 1–60 characters, e.g. 'bug fix'")
+    if redact(task_type) != task_type:
+        raise InvalidInput("that task type holds what looks like a secret; give a plain name, e.g. 'bug fix'")
     set_tag(record.agent, record.session_id, None if task_type == "auto" else task_type)
     shown = "the rules' choice" if task_type == "auto" else repr(task_type)
     click.echo(safe(f"{record.agent} session {record.session_id}: task type set to {shown}"))

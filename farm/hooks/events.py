@@ -159,8 +159,8 @@ def _record_catch(farm: HookFarm, event: dict, hit) -> None:
     # One catch per tool call; the folding process hashes this into the event's key.
     call = _text(event.get("tool_use_id")) or f"{session_id}\0{hit.subject}"
     key = f"{hit.guard.correction}\0{call}"
-    # The subject is redacted when the catch is folded into the repo, off the agent's path.
-    data = {"guard": hit.guard.decision, "tool": hit.tool, "pattern": hit.pattern, "subject": hit.subject[:2000]}
+    # Redacted before it is queued: a queue file can outlive a failed fold under FARM_HOME.
+    data = {"guard": hit.guard.decision, "tool": hit.tool, "pattern": hit.pattern, "subject": _redacted(hit.subject[:2000])}
     queue_catch(farm.root, hit.guard.correction, key, session_id, data)
     fold_in_background(farm.root)
 
@@ -285,3 +285,10 @@ if __name__ == "__main__":
         finish_session(sys.argv[1], json.loads(sys.argv[2]))
     except Exception as exc:  # a background process: its only voice is the log
         log(f"SessionEnd ({sys.argv[1]}): {type(exc).__name__}: {exc}")
+
+
+def _redacted(text: str) -> str:
+    """Only a guard hit pays for the redactor (a blocked command is often the one holding a token)."""
+    from farm.redact import redact
+
+    return redact(text)

@@ -71,14 +71,24 @@ def _freeze(rules: dict) -> tuple:
 
 
 @lru_cache(maxsize=32)
-def _compile_all(user_rules: tuple) -> list[tuple[str, list[re.Pattern]]]:
+def _compile_all(user_rules: tuple) -> list[tuple[str, list]]:
+    """The person's rules run on RE2, like grader rules: a committed `(a+)+$` cannot hang an
+    import, `farm spend` or a hook. farm's own defaults are plain `re`."""
     out = []
-    for name, patterns in list(user_rules) + [(n, tuple(p)) for n, p in DEFAULT_RULES.items()]:
-        try:
-            out.append((name, [re.compile(p, re.IGNORECASE) for p in patterns]))
-        except re.error as exc:
-            raise InvalidInput(f"[tool.farm] task_types.{name}: bad regex ({exc})") from None
+    for name, patterns in user_rules:
+        out.append((name, [_user_regex(name, p) for p in patterns]))
+    for name, patterns in DEFAULT_RULES.items():
+        out.append((name, [re.compile(p, re.IGNORECASE) for p in patterns]))
     return out
+
+
+def _user_regex(name: str, pattern: str):
+    from farm.patterns import compile_regex
+
+    try:
+        return compile_regex("(?i)" + pattern)
+    except ValueError as exc:
+        raise InvalidInput(f"[tool.farm] task_types.{name}: {exc}") from None
 
 
 def known_types(rules: dict | None = None) -> list[str]:
