@@ -63,3 +63,34 @@ def money(value: float | None) -> str:
     if 0 < abs(value) < 0.01:
         return f"${value:.4f}"
     return f"${value:,.2f}"
+
+
+def truncate(text: str, width: int) -> str:
+    """`text` cut to `width` characters, with an ellipsis when something was dropped."""
+    text = str(text)
+    return text if len(text) <= width else text[: max(0, width - 1)] + "…"
+
+
+def ago(when, now=None) -> str:
+    """'12 min ago', '3 h ago', '2 d ago' (with the local date and zone past a day)."""
+    from datetime import datetime, timezone
+
+    if when is None:
+        return "-"
+    now = now or datetime.now(timezone.utc)
+    seconds = (now - when).total_seconds()
+    if seconds < 60:
+        return "just now"
+    if seconds < 3600:
+        return f"{int(seconds // 60)} min ago"
+    if seconds < 86400:
+        return f"{int(seconds // 3600)} h ago"
+    return local_time(when)
+
+
+def local_time(when, with_zone: bool = True) -> str:
+    """A time as the person reads it: local, minutes, and the zone's name ('2026-12-04 21:24 EST')."""
+    if when is None:
+        return "-"
+    local = when.astimezone()
+    return local.strftime("%Y-%m-%d %H:%M") + (f" {local.tzname()}" if with_zone else "")
