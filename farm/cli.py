@@ -17,6 +17,8 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "match": ("farm.commands.match", "match", "Find corrections that a miss repeats."),
     "check": ("farm.commands.check", "check", "Run grader rules on files; exit 1 on a violation."),
     "status": ("farm.commands.status", "status", "The tracker: every correction and how it holds."),
+    "list": ("farm.commands.list", "list_", "The corrections, one row each, leaking first."),
+    "show": ("farm.commands.show", "show", "One correction's whole history."),
     "retire": ("farm.commands.retire", "retire", "Close a correction by hand, saying why."),
     "audit": ("farm.commands.audit", "audit", "What keeps failing, and where the money goes."),
     "demo": ("farm.commands.demo", "demo", "Build a throw-away farm with generated history."),

@@ -116,7 +116,12 @@ def _story(farm, rng, now, key, kind, task_type, title, what, rule, options, day
     files: dict[str, str] = {}
     for n in range(before):
         at = captured - timedelta(days=2 * (before - 1 - n))
-        files.update(_event(farm, "miss" if n == 0 else "recurrence", correction.id, at, cost=round(rng.uniform(1, 8), 2)))
+        drawn = round(rng.uniform(1, 8), 2)  # drawn even for the first, so the rest of the story stays the same
+        # The first miss is the origin session: one figure for it, in the file and in its event.
+        first = n == 0
+        files.update(_event(farm, "miss" if first else "recurrence", correction.id, at,
+                            cost=correction.origin.cost_usd if first else drawn,
+                            session=correction.origin.session_id if first else None))
     peers = [correction] if kind == "prompt" else []
     if kind == "prompt":
         peers = _prompt_peers(farm) + [correction]

@@ -10,11 +10,17 @@ from farm.output import echo_json
 @click.option("--json", "as_json", is_flag=True, help='Print {"id", "files", "commit"}.')
 def retire(correction_id: str, why: str, no_commit: bool, as_json: bool) -> None:
     """Close a correction by hand. It stays in the farm's history; its grader rule
-    stops running and its prompt line leaves AGENTS.md / CLAUDE.md."""
+    stops running and its prompt line leaves AGENTS.md / CLAUDE.md.
+
+    CORRECTION_ID may be any unique prefix of an id, or its six-character suffix."""
+    from farm.ids import resolve
     from farm.project import open_farm
     from farm.retire import retire as run_retire
 
-    written = run_retire(open_farm(), correction_id, why, commit=not no_commit)
+    farm = open_farm()
+    with farm.index() as (index, _):
+        correction_id = resolve(correction_id, [r.id for r in index.corrections()], hint="see `farm list`")
+    written = run_retire(farm, correction_id, why, commit=not no_commit)
     if as_json:
         echo_json({"id": correction_id, "files": written.files, "commit": written.commit})
         return

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from farm.errors import FarmError
-from farm.output import echo_json, money, table
+from farm.output import echo_csv, echo_json, money, output_options, page, table
 from farm.spend import GROUPS
 
 
@@ -18,8 +18,8 @@ from farm.spend import GROUPS
 @click.option("--repo", type=click.Path(path_type=Path), help="Only sessions whose cwd is inside this folder.")
 @click.option("--tz", "tz_name", help="Time zone for days and dates (default: this machine's).")
 @click.option("--loops", is_flag=True, help="Tokens and cost per completed loop (a session ending in a commit).")
-@click.option("--json", "as_json", is_flag=True)
-def spend(by, since, until, repo, tz_name, loops, as_json) -> None:
+@output_options('Print {"by", "time_zone", "scope", "rows":[…], "total":{…}} (docs/cli.md).')
+def spend(by, since, until, repo, tz_name, loops, output) -> None:
     """Tokens and cost from imported sessions (run `farm sessions import` first).
 
     Token classes never overlap: input is fresh input, cache write/read are apart, and
@@ -36,16 +36,25 @@ def spend(by, since, until, repo, tz_name, loops, as_json) -> None:
     try:
         if loops:
             rows, total = loop_rows(db, active_pricer(), filters)
-            _show_loops(rows, total, as_json)
+            _show_loops(rows, total, output, _scope(repo))
             return
         corrections = _session_corrections() if by == "correction" else None
         rows, total = spend_rows(db, by, active_pricer(), filters, tz, corrections)
     finally:
         db.close()
-    if as_json:
-        echo_json({"by": by, "time_zone": str(tz), "rows": [r.as_dict() for r in rows], "total": total.as_dict()})
+    if output == "json":
+        echo_json({"by": by, "time_zone": str(tz), "scope": _scope(repo), "rows": [r.as_dict() for r in rows],
+                   "total": total.as_dict()})
         return
-    _show(by, rows, total, tz)
+    if output == "csv":
+        echo_csv([r.as_dict() for r in rows])
+        return
+    _show(by, rows, total, tz, ranged=bool(since or until), scope=_scope(repo))
+
+
+def _scope(repo: Path | None) -> str:
+    """Which sessions a figure covers, said on every output (the site covers only its repo)."""
+    return "every repo on this machine" if repo is None else f"sessions in {repo.resolve()}"
 
 
 def _tz(name: str | None):
@@ -90,9 +99,9 @@ def _cost(row: dict) -> str:
     return money(row["cost_usd"]) + (" + unknown" if row["price_unknown"] else "")
 
 
-def _show(by: str, rows, total, tz) -> None:
+def _show(by: str, rows, total, tz, ranged: bool, scope: str) -> None:
     if not rows:
-        click.echo("no usage in that range (run `farm sessions import` first)")
+        click.echo("no usage in that range" if ranged else "no usage yet (run `farm sessions import` first)")
         return
     dicts = [r.as_dict() for r in rows] + [total.as_dict()]
     headers = [by, "sessions", "input", "output", "cache write", "cache read", "reasoning", "cost"]
@@ -107,9 +116,10 @@ def _show(by: str, rows, total, tz) -> None:
             share = d.get("resent_share")
             line += ["-" if share is None else f"{share:.0%}", _growth(d)]
         body.append(line)
-    click.echo(table(headers, body))
-    if by == "day":
-        click.echo(f"days in {tz}")
+    notes = [f"Scope: {scope}" + ("; --repo . for this one." if scope.startswith("every") else ".")]
+    if by in ("day", "session"):
+        notes.append(f"Days and times in {tz}.")
+    page(table(headers, body) + "\n" + " ".join(notes))
 
 
 def _growth(d: dict) -> str:
@@ -123,9 +133,12 @@ def _k(n: int) -> str:
     return f"{n / 1000:.0f}k" if n >= 1000 else str(n)
 
 
-def _show_loops(rows: list[dict], total: dict, as_json: bool) -> None:
-    if as_json:
-        echo_json({"rows": rows, "total": total})
+def _show_loops(rows: list[dict], total: dict, output: str | None, scope: str) -> None:
+    if output == "json":
+        echo_json({"scope": scope, "rows": rows, "total": total})
+        return
+    if output == "csv":
+        echo_csv(rows)
         return
     if not total["sessions"]:
         click.echo("no sessions imported yet (run `farm sessions import`)")

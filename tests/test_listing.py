@@ -1,0 +1,118 @@
+"""Listings that fit a terminal, short ids and prefixes everywhere, one --json/--csv option, a footer for loose files."""
+
+import csv
+import io
+import json
+
+from conftest import capture, git, run_farm
+
+LONG = "Agent rewrote the whole lockfile when only one dependency needed a bump in the monorepo"
+
+
+def _three(farm):
+    a = capture(title=LONG, what="The lockfile diff had 4,000 lines.", rule="Regenerate only the bumped package.").json()
+    b = capture("--new", title=LONG, what="Again a huge lockfile diff.", rule="Bump one package at a time.").json()
+    c = capture("--kind", "grader", "--must-not-match", "TODO", kind="grader", title="Draft kept a TODO marker",
+                what="The post shipped with TODO in it.", rule="No TODO in posts.").json()
+    return a["id"], b["id"], c["id"]
+
+
+def test_status_fits_80_columns_with_short_unique_ids(farm, monkeypatch):
+    a, b, c = _three(farm)
+    monkeypatch.setenv("COLUMNS", "80")
+    out = run_farm("status").out
+    assert max(len(line) for line in out.splitlines()) <= 80
+    assert a[-6:] in out and b[-6:] in out and a not in out  # the same slug twice: told apart by the suffix
+    assert "…" in out  # the long title was cut, not wrapped
+    wide = run_farm("status", "--wide").out
+    assert a in wide and LONG in wide
+
+
+def test_piped_output_keeps_whole_ids_and_no_colour(farm):
+    a, _, _ = _three(farm)
+    out = run_farm("list").out
+    assert a in out and LONG in out and "\x1b[" not in out
+
+
+def test_filters_and_sort(farm):
+    _, _, c = _three(farm)
+    graders = run_farm("list", "--kind", "grader", "--json").json()["corrections"]
+    assert [r["id"] for r in graders] == [c]
+    assert run_farm("list", "--status", "leaking", "--json").json() == {"corrections": []}
+    assert "No corrections match." in run_farm("list", "--status", "holding").out
+    titles = [r["title"] for r in run_farm("list", "--sort", "title", "--json").json()["corrections"]]
+    assert titles == sorted(titles, key=str.lower)
+
+
+def test_one_csv_option_across_listings(farm):
+    a, _, _ = _three(farm)
+    rows = list(csv.DictReader(io.StringIO(run_farm("status", "--csv").out)))
+    assert len(rows) == 3 and {"id", "status", "landed_at"} <= set(rows[0]) and a in {r["id"] for r in rows}
+    both = run_farm("list", "--json", "--csv")
+    assert both.code == 2 and "one of --json and --csv" in both.err
+    for command in (["spend", "--by", "model"], ["sessions", "list"]):
+        result = run_farm(*command, "--csv")
+        assert result.code == 0, (command, result.err)
+
+
+def test_prefixes_and_suffixes_name_a_correction_everywhere(farm):
+    a, b, c = _three(farm)
+    assert run_farm("show", c[-6:], "--json").json()["id"] == c
+    assert run_farm("status", c[:10], "--json").json()["id"] == c
+    ambiguous = run_farm("show", "agent-rewrote")
+    assert ambiguous.code == 2 and "ambiguous" in ambiguous.err and a in ambiguous.err and b in ambiguous.err
+    unknown = run_farm("show", "zzzz-nothing")
+    assert unknown.code == 2 and "no correction" in unknown.err
+    retired = run_farm("retire", c[-6:], "--why", "posts moved to another repo", "--json")
+    assert retired.code == 0, retired.err
+    assert run_farm("show", c, "--json").json()["status"] == "retired"
+
+
+def test_show_labels_times_with_their_zone(farm, monkeypatch):
+    monkeypatch.setenv("TZ", "America/New_York")
+    import time
+
+    time.tzset()
+    try:
+        data = capture().json()
+        out = run_farm("show", data["id"]).out
+        assert " EST" in out or " EDT" in out
+    finally:
+        monkeypatch.delenv("TZ")
+        time.tzset()
+
+
+def test_status_footer_names_uncommitted_farm_files_and_the_command(farm):
+    capture()
+    (farm / "corrections" / "log" / "sessions").mkdir(parents=True, exist_ok=True)
+    (farm / "corrections" / "log" / "sessions" / "claude-s1.json").write_text(json.dumps({"agent": "claude", "session_id": "s1"}))
+    out = run_farm("status").out
+    assert "Not committed yet: 1 farm file(s) (corrections/log/sessions/claude-s1.json)" in out
+    assert "git add corrections" in out
+    git(farm, "add", "-A")
+    git(farm, "commit", "-q", "-m", "sessions")
+    assert "Not committed" not in run_farm("status").out
+
+
+def _stored_sessions(isolated_env, ids):
+    folder = isolated_env / ".claude" / "projects" / "demo"
+    folder.mkdir(parents=True, exist_ok=True)
+    for n, sid in enumerate(ids):
+        line = {"sessionId": sid, "cwd": "/work/demo", "type": "assistant", "timestamp": f"2026-11-20T10:0{n}:00Z",
+                "requestId": f"r{n}", "message": {"id": f"m{n}", "model": "claude-sonnet-4-5-20250929", "role": "assistant",
+                                                  "content": [], "usage": {"input_tokens": 10, "output_tokens": 5}}}
+        (folder / f"{sid}.jsonl").write_text(json.dumps(line, separators=(",", ":")) + "\n")
+    assert run_farm("sessions", "import").code == 0
+
+
+def test_session_prefixes_short_ambiguous_and_listed_unique(farm, isolated_env):
+    ids = ["019a0000-aaaa-7000-8000-000000000001", "019a0000-bbbb-7000-8000-000000000002",
+           "79bffa46-0000-4000-8000-000000000003"]
+    _stored_sessions(isolated_env, ids)
+    assert run_farm("sessions", "show", "79bf", "--json").json()["session_id"] == ids[2]
+    ambiguous = run_farm("sessions", "show", "019a0000")
+    assert ambiguous.code == 2 and "ambiguous" in ambiguous.err and ids[0] in ambiguous.err
+    listed = run_farm("sessions", "list").out
+    assert "019a0000-a " in listed and "019a0000-b " in listed  # the shortest prefix that tells them apart
+    shown = run_farm("sessions", "show", ids[2]).out
+    assert "['" not in shown and "price_unknown: no" in shown
