@@ -21,6 +21,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "show": ("farm.commands.show", "show", "One correction's whole history."),
     "retire": ("farm.commands.retire", "retire", "Close a correction by hand, saying why."),
     "audit": ("farm.commands.audit", "audit", "What keeps failing, and where the money goes."),
+    "config": ("farm.commands.config", "config", "Every setting, its value, and where it came from."),
     "demo": ("farm.commands.demo", "demo", "Build a throw-away farm with generated history."),
     "scan": ("farm.commands.scan", "scan", "Find known failure signatures in agent transcripts."),
     "reindex": ("farm.commands.reindex", "reindex", "Rebuild the derived index from the farm's files."),

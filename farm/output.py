@@ -191,7 +191,7 @@ def colour(text: str, status: str) -> str:
     """A status word in its colour; click drops the colour when stdout is not a terminal, NO_COLOR always."""
     import os
 
-    colours = {"leaking": "red", "holding": "green", "unproven": "yellow", "retired": "bright_black"}
+    colours = {"leaking": "red", "improved": "cyan", "holding": "green", "unproven": "yellow", "retired": "bright_black"}
     if os.environ.get("NO_COLOR") or status not in colours:
         return text
     return click.style(text, fg=colours[status])

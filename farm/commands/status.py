@@ -9,7 +9,7 @@ unproven  landed, but too few sessions since to judge (or not committed yet)
 holding   enough sessions since it landed, and the miss has not come back
 leaking   the miss came back after the correction landed
 retired   closed by a person"""
-STATUSES = ("leaking", "unproven", "holding", "retired")  # the order a person acts on them
+STATUSES = ("leaking", "improved", "unproven", "holding", "retired")  # the order a person acts on them
 KINDS = ("test", "grader", "prompt", "skill", "guard")
 SORTS = {
     "status": lambda t: (STATUSES.index(t.status) if t.status in STATUSES else len(STATUSES), t.created),

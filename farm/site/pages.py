@@ -67,9 +67,11 @@ def site_pages(data: SiteData, link: Link) -> list[Page | Asset]:
         kinds_page(data, link),
         task_types_page(data, link),
         Asset("charts/cost.svg", charts.cost_chart(series)),
+        Asset("charts/cost-small.svg", charts.cost_chart(series, small=True)),
     ]
     if data.spend and data.spend.by_day:
         out.append(Asset("charts/spend-by-day.svg", charts.spend_chart(data.spend.by_day)))
+        out.append(Asset("charts/spend-by-day-small.svg", charts.spend_chart(data.spend.by_day, small=True)))
     out += [correction_page(c, data, link) for c in data.corrections]
     return out
 
@@ -79,6 +81,8 @@ def site_pages(data: SiteData, link: Link) -> list[Page | Asset]:
 
 def home_page(data: SiteData, link: Link, series: list[tuple[str, float, float]]) -> Page:
     src = "index.md"
+    if not data.corrections:
+        return _welcome_page(data)
     counts = Counter(c.tracked.status for c in data.corrections)
     missed = sum(_miss_cost(c) for c in data.corrections)
     avoided = [c.tracked.est_cost_avoided_usd for c in data.corrections if _avoided(c) is not None]
@@ -90,8 +94,9 @@ def home_page(data: SiteData, link: Link, series: list[tuple[str, float, float]]
             for s in STATUSES
         ) + f'<span class="farm-count"><span class="farm-count-n">{len(data.corrections)}</span> <span>in all</span></span></div>'),
         "## Cost of misses vs cost avoided",
-        "![Cost of misses and estimated cost avoided over time](charts/cost.svg){ .farm-chart }"
-        if series else "_No costs recorded yet._",
+        _chart("cost", "Cost of misses and estimated cost avoided over time") if len(series) >= 2 else
+        _p("Too little history for a chart yet: it needs costs from two weeks or more.") if series else
+        "_No costs recorded yet._",
         _html(f"<p>Misses with a known cost: <strong>{money(missed)}</strong>. Estimated cost avoided: "
               f"<strong>{money(sum(avoided))}</strong> from {len(avoided)} correction(s) with enough history "
               "(miss rate before landing × sessions since − recurrences since, × the median cost of the miss; "
@@ -107,6 +112,32 @@ def home_page(data: SiteData, link: Link, series: list[tuple[str, float, float]]
     if data.warnings:
         parts += ["## Files farm could not read", _html("<ul>" + "".join(f"<li>{esc(w)}</li>" for w in data.warnings) + "</ul>")]
     return Page(src, "Home", _join(parts), nav="Home")
+
+
+def _chart(name: str, alt: str) -> str:
+    """A chart that stays readable: a narrow drawing with larger labels on a phone."""
+    return _html(f'<picture><source media="(max-width: 44.9375em)" srcset="charts/{name}-small.svg">'
+                 f'<img class="farm-chart" src="charts/{name}.svg" alt="{esc(alt)}"></picture>')
+
+
+def _welcome_page(data: SiteData) -> Page:
+    """A farm with no correction yet: how to start, instead of empty tables and $0.00."""
+    steps = [
+        ("After an agent session that went wrong, record the miss and the rule that prevents it:",
+         "farm capture"),
+        ("See which corrections hold and which leak:", "farm status"),
+        ("Bring in the sessions' tokens and cost (Claude Code, Codex):", "farm sessions import"),
+        ("Build this site again:", "farm site build"),
+    ]
+    items = "".join(f"<li>{esc(text)} <code>{esc(command)}</code></li>" for text, command in steps)
+    body = _join([
+        _html(f'<h1 id="home">{esc(data.name)} corrections</h1>'),
+        _p("No corrections yet. A correction is a miss an agent made, turned into something durable: "
+           "a test, a grader rule, a line in AGENTS.md / CLAUDE.md, or a skill."),
+        "## Get started",
+        _html(f'<ol class="farm-steps">{items}</ol>'),
+    ])
+    return Page("index.md", "Home", body, nav="Home")
 
 
 def _leaking(corrections: list[CorrectionView], link: Link, src: str) -> str:
@@ -203,14 +234,13 @@ def _figures(c: CorrectionView) -> str:
 def _events(events: list, repo_url: str | None) -> str:
     if not events:
         return _p("No events recorded.")
-    rows = "".join(
-        f'<tr><td>{e.at:%Y-%m-%d %H:%M}</td><td><span class="farm-event farm-event-{esc(e.type)}">{esc(e.type)}</span></td>'
-        f"<td>{esc(e.session_id or '')}</td><td>{money(e.cost_usd) if e.cost_usd is not None else ''}</td>"
-        f"<td>{esc(e.text or '')}</td><td>{_file_link(e.path, repo_url, 'file')}</td></tr>"
+    rows = (
+        [f"{e.at:%Y-%m-%d %H:%M}", f'<span class="farm-event farm-event-{esc(e.type)}">{esc(e.type)}</span>',
+         f'<span class="farm-id">{esc(e.session_id or "")}</span>', money(e.cost_usd) if e.cost_usd is not None else "",
+         f'<span class="farm-detail">{esc(e.text or "")}</span>', _file_link(e.path, repo_url, "file")]
         for e in sorted(events, key=lambda e: e.at)
     )
-    return _html(f"<table><thead><tr><th>when</th><th>event</th><th>session</th><th>cost</th><th>detail</th>"
-                 f"<th></th></tr></thead><tbody>{rows}</tbody></table>")
+    return _table(["when (UTC)", "event", "session", "cost", "detail", "file"], rows, NUMERIC)
 
 
 def _files(c: CorrectionView, repo_url: str | None) -> str:
@@ -243,7 +273,7 @@ def spend_page(data: SiteData, link: Link) -> Page:
     parts += [
         _p(f"From {source}: {s.total.get('sessions', 0)} sessions, {_cost(s.total)} in all."),
         "## By day",
-        "![Cost by day](charts/spend-by-day.svg){ .farm-chart }" if s.by_day else "",
+        _chart("spend-by-day", "Cost by day") if s.by_day else "",
         "## By task type", _spend_table(s.by_task_type, "task type"),
         "## Per completed loop",
         _p("A completed loop is a session that ended in a commit. Cost per loop divides all the spend of a "
@@ -277,31 +307,29 @@ def _spend_table(rows: list[dict], key: str) -> str:
     if not rows:
         return _p("None.")
     tokens = any(_tokens(r) for r in rows)  # committed summaries carry cost only
-    body = "".join(f"<tr><td>{esc(r['key'])}</td><td>{r.get('sessions', '')}</td>"
-                   + (f"<td>{_tokens(r)}</td>" if tokens else "") + f"<td>{_cost(r)}</td></tr>" for r in rows)
-    head = f"<th>{key}</th><th>sessions</th>" + ("<th>tokens</th>" if tokens else "") + "<th>cost</th>"
-    return _html(f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
+    headers = [key, "sessions", *(["tokens"] if tokens else []), "cost"]
+    return _table(headers, ([esc(r["key"]), str(r.get("sessions", "")), *([_tokens(r)] if tokens else []), _cost(r)]
+                            for r in rows), NUMERIC)
 
 
 def _loops_table(rows: list[dict], total: dict) -> str:
-    def row(r: dict, name: str) -> str:
+    def row(r: dict, name: str) -> list[str]:
         per_loop = r.get("cost_per_loop_usd")
         tokens = r.get("tokens_per_loop")
-        return (f"<tr><td>{name}</td><td>{r.get('sessions', 0)}</td><td>{r.get('loops', 0)}</td>"
-                f"<td>{f'{tokens:,}' if tokens else ''}</td><td>{money(per_loop) if per_loop is not None else 'no loops'}</td></tr>")
+        return [name, str(r.get("sessions", 0)), str(r.get("loops", 0)), f"{tokens:,}" if tokens else "",
+                money(per_loop) if per_loop is not None else "no loops"]
 
-    body = "".join(row(r, esc(r["key"])) for r in rows) + row(total, "<strong>all</strong>")
-    return _html("<table><thead><tr><th>task type</th><th>sessions</th><th>loops</th><th>tokens per loop</th>"
-                 f"<th>cost per loop</th></tr></thead><tbody>{body}</tbody></table>")
+    body = [row(r, esc(r["key"])) for r in rows] + [row(total, "<strong>all</strong>")]
+    if not any(r[3] for r in body):  # committed summaries carry no tokens: no empty column
+        return _table(["task type", "sessions", "loops", "cost per loop"], ([r[0], r[1], r[2], r[4]] for r in body), NUMERIC)
+    return _table(["task type", "sessions", "loops", "tokens per loop", "cost per loop"], body, NUMERIC)
 
 
 def _growth_table(rows: list[dict]) -> str:
-    body = "".join(
-        f"<tr><td><code>{esc(r['key'])}</code></td><td>{esc(r.get('task_type') or '')}</td>"
-        f"<td>{int(r.get('context_first') or 0):,}</td><td>{int(r.get('context_peak') or 0):,}</td>"
-        f"<td>{esc(r.get('context_growth'))}×</td><td>{_cost(r)}</td></tr>" for r in rows)
-    return _html("<table><thead><tr><th>session</th><th>task type</th><th>first context</th><th>peak context</th>"
-                 f"<th>growth</th><th>cost</th></tr></thead><tbody>{body}</tbody></table>")
+    body = ([f'<code class="farm-id">{esc(r["key"])}</code>', esc(r.get("task_type") or ""),
+             f"{int(r.get('context_first') or 0):,}", f"{int(r.get('context_peak') or 0):,}",
+             f"{esc(r.get('context_growth'))}×", _cost(r)] for r in rows)
+    return _table(["session", "task type", "first context", "peak context", "growth", "cost"], body, NUMERIC)
 
 
 # --- audit ------------------------------------------------------------------
@@ -404,14 +432,12 @@ def _correction_table(group: Iterable[CorrectionView], link: Link, src: str, col
         "misses": lambda c: str(c.tracked.misses_before),
         "sessions": lambda c: str(c.tracked.exposure_sessions),
         "recurred": lambda c: str(c.tracked.recurrences_after),
-        "recurrence cost": lambda c: money(getattr(c.tracked, "recurrence_cost_usd", None)),
+        "recurrence cost": lambda c: money(_recurrence_cost(c)),
         "catches": lambda c: str(c.tracked.catches),
         "cost": lambda c: money(c.tracked.origin_cost_usd),
         "avoided": lambda c: money(c.tracked.est_cost_avoided_usd),
     }
-    head = "".join(f"<th>{name}</th>" for name in columns)
-    body = "".join("<tr>" + "".join(f"<td>{cells[name](c)}</td>" for name in columns) + "</tr>" for c in group)
-    return _html(f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
+    return _table(columns, ([cells[name](c) for name in columns] for c in group), NUMERIC)
 
 
 def cost_series(corrections: list[CorrectionView], today: datetime | None = None) -> list[tuple[str, float, float]]:
@@ -464,12 +490,36 @@ def _accrued(landed: datetime, value: float, end: datetime, today: datetime) -> 
     return value if span <= 0 else value * min(1.0, (end - landed).total_seconds() / span)
 
 
+def _recurrence_cost(c: CorrectionView) -> float | None:
+    """What its recurrences cost, or None ("unknown", as the CLI says) when none carries a cost."""
+    costs = [e.cost_usd for e in c.tracked.events if e.type == "recurrence" and e.cost_usd is not None]
+    return getattr(c.tracked, "recurrence_cost_usd", None) if costs else None
+
+
 def _miss_cost(c: CorrectionView) -> float:
     return sum(e.cost_usd or 0.0 for e in c.tracked.events if e.type in ("miss", "recurrence"))
 
 
 def _avoided(c: CorrectionView) -> float | None:
     return c.tracked.est_cost_avoided_usd
+
+
+def _table(headers: Iterable[str], rows: Iterable[Iterable[str]], numeric: Iterable[str] = ()) -> str:
+    """A table of trusted HTML cells. Cells are spaced so search snippets keep words apart;
+    each cell carries its column's name, so a phone shows a row as a labelled card."""
+    headers, numeric = list(headers), set(numeric)
+    head = " ".join(f"<th>{h}</th>" for h in headers)
+
+    def cell(name: str, value: str) -> str:
+        cls = ' class="farm-num"' if name in numeric else ""
+        return f'<td data-label="{esc(name)}"{cls}>{value}</td>'
+
+    body = " ".join("<tr>" + " ".join(cell(h, v) for h, v in zip(headers, row)) + "</tr>" for row in rows)
+    return _html(f'<div class="farm-table"><table><thead><tr>{head}</tr></thead> <tbody>{body}</tbody></table></div>')
+
+
+NUMERIC = ("misses", "sessions", "recurred", "recurrence cost", "catches", "cost", "avoided", "before", "after",
+           "tokens", "loops", "tokens per loop", "cost per loop", "first context", "peak context", "growth")
 
 
 def _html(text: str) -> str:
