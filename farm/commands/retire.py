@@ -1,10 +1,11 @@
 import click
 
+from farm.commands.status import complete_correction_id
 from farm.output import echo_json
 
 
 @click.command()
-@click.argument("correction_id")
+@click.argument("correction_id", shell_complete=complete_correction_id)
 @click.option("--why", required=True, help="Why it is closed: fixed for good, superseded, wrong rule, …")
 @click.option("--no-commit", is_flag=True, help="Write the files but do not commit them.")
 @click.option("--json", "as_json", is_flag=True, help='Print {"id", "files", "commit"}.')

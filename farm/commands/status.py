@@ -24,6 +24,22 @@ SORTS = {
 LIST_JSON = 'Print {"corrections":[{"id","title","kind","status","landed_at",…}]} (every field: docs/cli.md).'
 
 
+def complete_correction_id(ctx, param, incomplete: str) -> list:
+    """Shell completion: the ids of the correction files in this farm."""
+    import glob
+
+    from farm import git
+    from farm.config import load_config
+    from farm.errors import FarmError
+
+    try:
+        root = git.find_root()
+        folder = root / load_config(root)["corrections_dir"]
+        return sorted(p.stem for p in folder.glob(f"{glob.escape(incomplete)}*.md"))
+    except (FarmError, OSError):
+        return []
+
+
 def listing_options(func):
     """The filters and layout `farm status` and `farm list` share."""
     for option in reversed([
@@ -45,7 +61,7 @@ def listing_options(func):
 CORRECTION_ID may be any unique prefix of an id, or its six-character suffix
 (the short id the table shows).
 """)
-@click.argument("correction_id", required=False)
+@click.argument("correction_id", required=False, shell_complete=complete_correction_id)
 @listing_options
 def status(correction_id: str | None, statuses, kinds, sort: str, wide: bool, output: str | None) -> None:
     if correction_id:
