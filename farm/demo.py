@@ -14,7 +14,6 @@ from pathlib import Path
 
 from farm import git, model
 from farm.artifacts import Context, Planned, plan
-from farm.fsutil import atomic_write, inside
 from farm.project import Farm, init_farm, open_farm
 
 TASK_TYPES = ("bug fix", "refactor", "docs", "test repair", "feature", "dependency upgrade")
@@ -74,9 +73,14 @@ def _untracked(root: Path) -> list[str]:
 
 
 def _commit(root: Path, files: dict[str, str], message: str, when: datetime, extra: list[str] = ()) -> None:
+    from farm.writer import Change
+
+    change = Change(Farm(root=root, config={}))
     for rel, text in files.items():
-        atomic_write(inside(root, rel), text)
-    git.commit_paths(root, [*files, *extra], message, when=when)
+        change.write(rel, text)
+    for rel in extra:
+        change.vouch(rel)
+    change.commit(message, when=when)
 
 
 def _sessions(farm: Farm, rng: random.Random, start: datetime, now: datetime) -> None:
@@ -116,12 +120,7 @@ def _story(farm, rng, now, key, kind, task_type, title, what, rule, options, day
     files: dict[str, str] = {}
     for n in range(before):
         at = captured - timedelta(days=2 * (before - 1 - n))
-        drawn = round(rng.uniform(1, 8), 2)  # drawn even for the first, so the rest of the story stays the same
-        # The first miss is the origin session: one figure for it, in the file and in its event.
-        first = n == 0
-        files.update(_event(farm, "miss" if first else "recurrence", correction.id, at,
-                            cost=correction.origin.cost_usd if first else drawn,
-                            session=correction.origin.session_id if first else None))
+        files.update(_event(farm, "miss" if n == 0 else "recurrence", correction.id, at, cost=round(rng.uniform(1, 8), 2)))
     peers = [correction] if kind == "prompt" else []
     if kind == "prompt":
         peers = _prompt_peers(farm) + [correction]
