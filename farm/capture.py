@@ -42,7 +42,9 @@ class CaptureResult:
     planned: list[Planned] = field(default_factory=list)  # what was (or, on a dry run, would be) written
 
     def as_json(self) -> dict[str, Any]:
-        return {"id": self.id, "recurrence_of": self.recurrence_of, "files": self.written.files, "commit": self.written.commit}
+        w = self.written
+        return {"id": self.id, "recurrence_of": self.recurrence_of, "files": w.files, "commit": w.commit,
+                "not_committed": w.not_committed, "skipped": w.skipped, "note": w.note}
 
 
 def clean_miss(miss: Miss) -> Miss:

@@ -167,22 +167,28 @@ class Doc:
 
 
 def record_catches(farm: Farm, report: CheckReport, known_keys: set[str]) -> list[str]:
-    """Write a catch event per violation; the same violation of the same content is one catch."""
+    """Write a catch event per violation (not committed: they go with the person's fix); the same
+    violation of the same content is one catch."""
     from farm import model
-    from farm.fsutil import atomic_write, inside
+    from farm.writer import Change, farm_lock
 
-    written = []
+    events = []
     for v in report.violations:
         key = hashlib.sha256(f"{v.correction}\0{v.path}\0{v.message}\0{report.digests[v.path]}".encode()).hexdigest()[:24]
         if key in known_keys:
             continue
         known_keys.add(key)
-        event = model.Event(type="catch", correction=v.correction, at=model.now(), key=key,
-                            data={"path": v.path, "line": v.line, "message": v.message})
-        rel = f"{farm.config['corrections_dir']}/{model.event_path(event)}"
-        atomic_write(inside(farm.root, rel), model.dump_event(event))
-        written.append(rel)
-    return written
+        events.append(model.Event(type="catch", correction=v.correction, at=model.now(), key=key,
+                                  data={"path": v.path, "line": v.line, "message": v.message}))
+    if not events:
+        return []
+    with farm_lock(farm):
+        change = Change(farm)
+        rels = [f"{farm.config['corrections_dir']}/{model.event_path(e)}" for e in events]
+        for rel, event in zip(rels, events):
+            change.write(rel, model.dump_event(event))
+        change.commit("farm: catches", commit=False)
+    return rels
 
 
 def _decode(read: Callable[[str], bytes], rel: str) -> str | None:

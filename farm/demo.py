@@ -14,7 +14,6 @@ from pathlib import Path
 
 from farm import git, model
 from farm.artifacts import Context, Planned, plan
-from farm.fsutil import atomic_write, inside
 from farm.project import Farm, init_farm, open_farm
 
 TASK_TYPES = ("bug fix", "refactor", "docs", "test repair", "feature", "dependency upgrade")
@@ -74,9 +73,14 @@ def _untracked(root: Path) -> list[str]:
 
 
 def _commit(root: Path, files: dict[str, str], message: str, when: datetime, extra: list[str] = ()) -> None:
+    from farm.writer import Change
+
+    change = Change(Farm(root=root, config={}))
     for rel, text in files.items():
-        atomic_write(inside(root, rel), text)
-    git.commit_paths(root, [*files, *extra], message, when=when)
+        change.write(rel, text)
+    for rel in extra:
+        change.vouch(rel)
+    change.commit(message, when=when)
 
 
 def _sessions(farm: Farm, rng: random.Random, start: datetime, now: datetime) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -35,13 +36,38 @@ class Commit:
     message: str
 
 
+_REPOS: dict[str, object] = {}
+# The environment git would otherwise take its repository and index from. farm finds the
+# repository from the directory it runs in and names it to every git it starts, so a
+# GIT_DIR, GIT_WORK_TREE or GIT_INDEX_FILE left in the environment (a git hook sets some)
+# can never make farm write in one repository and commit in another.
+_LOCATING = ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_COMMON_DIR", "GIT_OBJECT_DIRECTORY",
+             "GIT_ALTERNATE_OBJECT_DIRECTORIES", "GIT_NAMESPACE", "GIT_CEILING_DIRECTORIES")
+
+
 def _repo(path: Path):
+    """One repository handle per work tree for the whole run (each costs milliseconds)."""
+    key = str(path)
+    if key not in _REPOS:
+        _REPOS[key] = _open(path)
+    return _REPOS[key]
+
+
+def _open(path: Path):
     import git
 
+    saved = {name: os.environ.pop(name) for name in _LOCATING if name in os.environ}
     try:
-        return git.Repo(path, search_parent_directories=True)
+        repo = git.Repo(path, search_parent_directories=True)
     except (git.InvalidGitRepositoryError, git.NoSuchPathError):
         raise NotAGitRepo(f"{path} is not inside a git repository (run `git init` first)") from None
+    finally:
+        os.environ.update(saved)
+    if not repo.bare and repo.working_tree_dir is not None:
+        gdir = Path(repo.git_dir)
+        repo.git.update_environment(GIT_DIR=str(gdir), GIT_WORK_TREE=str(repo.working_tree_dir),
+                                    GIT_INDEX_FILE=str(gdir / "index"))
+    return repo
 
 
 def find_root(path: Path | None = None) -> Path:
@@ -85,17 +111,66 @@ def repo_state(root: Path) -> RepoState:
     return RepoState(unborn=unborn, detached=repo.head.is_detached, operation=operation)
 
 
+@dataclass(frozen=True)
+class PathState:
+    """What the person has done to one path that git has not committed."""
+
+    code: str  # git's two status letters: " M", "D ", "R ", "??", "!!", …
+    renamed_to: str | None = None  # a rename's new path, when this path is its source
+
+    @property
+    def gone(self) -> bool:
+        """Deleted or renamed away by the person: farm must not bring it back."""
+        return "D" in self.code or self.renamed_to is not None
+
+    @property
+    def ignored(self) -> bool:
+        return self.code == "!!"
+
+
+def path_states(root: Path, paths: list[str]) -> dict[str, PathState]:
+    """The uncommitted state of those of `paths` that have one (clean paths are absent).
+
+    One `git status` for all of them; a rename's source is reported as such, so a person's
+    staged `git mv AGENTS.md docs/` reads as "renamed", never as a file farm may recreate.
+    """
+    if not paths:
+        return {}
+    out = _repo(root).git.status("--porcelain=v1", "-z", "--untracked-files=all", "--ignored=matching", "--renames", "--", *paths)
+    states: dict[str, PathState] = {}
+    entries = out.split("\0")
+    i = 0
+    while i < len(entries):
+        entry = entries[i]
+        i += 1
+        if len(entry) < 4:
+            continue
+        code, path = entry[:2], entry[3:]
+        if code[0] in "RC" and i < len(entries):
+            source = entries[i]
+            i += 1
+            if code[0] == "R":
+                states[source] = PathState(code, renamed_to=path)
+        states[path] = PathState(code)
+    if any(state.code[0] == "D" for state in states.values()):
+        _staged_renames(root, states)
+    return states
+
+
+def _staged_renames(root: Path, states: dict[str, PathState]) -> None:
+    """A staged deletion may be half of a staged rename whose new path lies outside the paths
+    asked about; `git diff --cached -M` pairs them (rare, so its cost is paid only then)."""
+    out = _repo(root).git.diff("--cached", "-M", "-z", "--name-status", "--diff-filter=R")
+    parts = out.split("\0")
+    for i in range(0, len(parts) - 2, 3):
+        source, dest = parts[i + 1], parts[i + 2]
+        if source in states and states[source].code[0] == "D":
+            states[source] = PathState(states[source].code, renamed_to=dest)
+
+
 def dirty_paths(root: Path, paths: list[str]) -> set[str]:
     """Those of `paths` (relative to root) with uncommitted changes, staged or not."""
-    if not paths:
-        return set()
-    repo = _repo(root)
-    out = repo.git.status("--porcelain=v1", "-z", "--untracked-files=all", "--", *paths)
-    dirty = set()
-    for entry in out.split("\0"):
-        if len(entry) > 3:
-            dirty.add(entry[3:])
-    return dirty
+    return {p for p, state in path_states(root, paths).items() if not state.ignored}
 
 
 def untracked_paths(root: Path, paths: list[str]) -> list[str]:
@@ -111,15 +186,44 @@ def tracked(root: Path, path: str) -> bool:
     return bool(repo.git.ls_files("--", path))
 
 
+INDEX_LOCK_WAIT = 30.0  # seconds: an editor's background `git status` holds the lock for milliseconds
+
+
+@contextmanager
+def _index_lock(gdir: Path, wait: float = INDEX_LOCK_WAIT):
+    """Hold git's own lock on the real index (`index.lock`, created exclusively, as git does),
+    waiting while another git holds it. Yields the lock file's path."""
+    import time
+
+    lock = gdir / "index.lock"
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o666)
+            break
+        except FileExistsError:
+            if time.monotonic() > deadline:
+                raise GitStateError(f"another git process holds {lock} (for over {wait:.0f} s); "
+                                    "if none is running, remove that file and run farm again") from None
+            time.sleep(0.02)
+    os.close(fd)
+    try:
+        yield lock
+    finally:
+        lock.unlink(missing_ok=True)
+
+
 def commit_paths(root: Path, paths: list[str], message: str, when: datetime | None = None) -> str | None:
     """Commit exactly `paths` (relative to root) on the current branch; whatever else is
     staged stays staged. Returns the new commit, or None when the paths were unchanged.
 
-    The commit is built in a private index (HEAD's tree plus these paths) and the branch
-    moved with a compare-and-swap, so the cost does not grow with the size of the repo's
-    index and nothing else of the user's is touched; the real index then takes these
-    paths as committed. `when` back-dates the commit (the demo farm's history). Raises
-    GitStateError when a merge/rebase is in progress or HEAD is detached.
+    Like `git commit --only`: the commit is built in a private index (HEAD's tree plus
+    these paths), the repo's pre-commit and commit-msg hooks run on it, it is signed when
+    `commit.gpgsign` says so, and then, holding git's lock on the real index, the branch is
+    moved by compare-and-swap and the real index takes these paths in one rename. HEAD and
+    the index move together or not at all: any failure before the branch moved leaves both
+    as they were and raises GitStateError; nothing can fail after it. `when` back-dates the
+    commit (the demo farm's history).
     """
     import tempfile
 
@@ -129,27 +233,97 @@ def commit_paths(root: Path, paths: list[str], message: str, when: datetime | No
     if state.blocker:
         raise GitStateError(f"not committing: {state.blocker}")
     repo = _repo(root)
+    gdir = Path(repo.git_dir)
     head = None if state.unborn else repo.head.commit.hexsha
     dated = {"GIT_AUTHOR_DATE": when.isoformat(), "GIT_COMMITTER_DATE": when.isoformat()} if when else {}
     try:
-        with tempfile.TemporaryDirectory() as tmp:
+        with tempfile.TemporaryDirectory(dir=gdir, prefix="farm-commit-") as tmp, _index_lock(gdir) as lock:
             private = {"GIT_INDEX_FILE": str(Path(tmp) / "index")}
             if head:
                 repo.git.read_tree(head, env=private)
             repo.git.add("--all", "--", *paths, env=private)
+            _run_hook(repo, "pre-commit", env=private)
             tree = repo.git.write_tree(env=private)
-        if head and tree == repo.git.rev_parse(f"{head}^{{tree}}"):
-            return None
-        parents = ["-p", head] if head else []
-        sha = repo.git.commit_tree(tree, *parents, "-m", message, env=dated)
-        subject = message.splitlines()[0]
-        repo.git.update_ref("-m", f"commit: {subject}", "HEAD", sha, *([head] if head else ["0" * 40]))
-        stage(root, paths)
+            if head and tree == repo.git.rev_parse(f"{head}^{{tree}}"):
+                return None
+            message = _commit_message(repo, Path(tmp), message, private)
+            parents = ["-p", head] if head else []
+            sign = ["-S"] if _config_bool(repo, "commit.gpgsign") else []
+            sha = repo.git.commit_tree(tree, *parents, *sign, "-m", message, env=dated)
+            next_index = _next_index(repo, gdir, Path(tmp), paths, private, len(tree))
+            subject = message.splitlines()[0] if message.strip() else "farm"
+            repo.git.update_ref("-m", f"commit: {subject}", "HEAD", sha, *([head] if head else ["0" * 40]))
+            os.replace(next_index, lock)  # git's own protocol: the lock file's content becomes the index
+            os.replace(lock, gdir / "index")
     except git.GitCommandError as exc:
         reason = (exc.stderr or str(exc)).strip().splitlines()
         detail = reason[-1].strip() if reason else "unknown reason"
         raise GitStateError(f"git could not commit ({detail.removeprefix('stderr: ').strip()})") from None
     return sha
+
+
+def _next_index(repo, gdir: Path, tmp: Path, paths: list[str], private: dict, width: int) -> Path:
+    """The real index as it must be after the commit: as it is now, with `paths` as committed."""
+    import shutil
+
+    real, copy = gdir / "index", tmp / "next-index"
+    if real.exists():
+        shutil.copyfile(real, copy)
+    entries = repo.git.ls_files("-s", "-z", "--", *paths, env=private)
+    committed = {line.split("\t", 1)[1]: line for line in entries.split("\0") if "\t" in line}
+    zero = "0" * width  # as long as the repo's object ids (SHA-1 or SHA-256)
+    lines = [committed.get(p) or f"0 {zero}\t{p}" for p in paths]  # mode 0: the path is gone
+    lines += [line for p, line in committed.items() if p not in paths]
+    info = tmp / "index-info"
+    info.write_bytes(("\0".join(dict.fromkeys(lines)) + "\0").encode("utf-8", "surrogateescape"))
+    with info.open("rb") as stream:
+        repo.git.update_index("-z", "--index-info", istream=stream, env={"GIT_INDEX_FILE": str(copy)})
+    return copy
+
+
+def _config_bool(repo, key: str) -> bool:
+    status, out, _ = repo.git.execute(["git", "config", "--type=bool", "--get", key],
+                                      with_extended_output=True, with_exceptions=False)
+    return status == 0 and out.strip() == "true"
+
+
+def _hook(repo, name: str) -> Path | None:
+    """The repo's `name` hook when there is one that git would run (core.hooksPath honoured)."""
+    status, out, _ = repo.git.execute(["git", "rev-parse", "--git-path", f"hooks/{name}"],
+                                      with_extended_output=True, with_exceptions=False)
+    if status != 0:
+        return None
+    path = Path(out.strip())
+    path = path if path.is_absolute() else Path(repo.working_tree_dir) / path
+    return path if path.is_file() and os.access(path, os.X_OK) else None
+
+
+def _run_hook(repo, name: str, *args: str, env: dict) -> None:
+    """Run a commit hook the way `git commit` does; a hook that says no stops the commit."""
+    import subprocess
+
+    hook = _hook(repo, name)
+    if hook is None:
+        return
+    full = {**os.environ, **repo.git._environment, **env}
+    try:
+        done = subprocess.run([str(hook), *args], cwd=repo.working_tree_dir, env=full,
+                              stdin=subprocess.DEVNULL, capture_output=True, text=True, errors="replace")
+    except OSError as exc:
+        raise GitStateError(f"could not run the {name} hook ({exc.strerror})") from None
+    if done.returncode != 0:
+        said = (done.stderr or done.stdout).strip().splitlines()
+        detail = f": {said[-1].strip()}" if said else ""
+        raise GitStateError(f"the repo's {name} hook refused farm's commit{detail}")
+
+
+def _commit_message(repo, tmp: Path, message: str, env: dict) -> str:
+    if _hook(repo, "commit-msg") is None:
+        return message
+    path = tmp / "COMMIT_EDITMSG"
+    path.write_text(message + "\n", encoding="utf-8")
+    _run_hook(repo, "commit-msg", str(path), env=env)
+    return path.read_text(encoding="utf-8", errors="replace").strip() or message
 
 
 def log_commits(root: Path, since: datetime | None = None, until: datetime | None = None) -> list[Commit]:
@@ -200,13 +374,20 @@ def first_added_times(root: Path, folder: str) -> dict[str, datetime]:
 def staged_files(root: Path) -> list[str]:
     """Files added, copied, modified or renamed in the index, relative to root."""
     repo = _repo(root)
-    out = repo.git.diff("--cached", "--name-only", "-z", "--diff-filter=ACMR")
+    out = repo.git.diff("--cached", "--name-only", "-z", "--diff-filter=ACMR", env=_hook_index())
     return [p for p in out.split("\0") if p]
 
 
 def staged_bytes(root: Path, path: str) -> bytes:
     """The content of `path` as staged in the index."""
-    return _repo(root).git.cat_file("blob", f":{path}", stdout_as_string=False, strip_newline_in_stdout=False)
+    return _repo(root).git.cat_file("blob", f":{path}", stdout_as_string=False, strip_newline_in_stdout=False,
+                                    env=_hook_index())
+
+
+def _hook_index() -> dict:
+    """Inside a git hook, the index git handed it (`git commit -a` stages into a temporary one)."""
+    given = os.environ.get("GIT_INDEX_FILE")
+    return {"GIT_INDEX_FILE": given} if given else {}
 
 
 # --- sync and seed ----------------------------------------------------------

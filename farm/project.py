@@ -10,7 +10,6 @@ from typing import Any
 from farm import git
 from farm.config import load_config
 from farm.errors import NotAFarm
-from farm.fsutil import atomic_write
 
 GITIGNORE_LINES = ["# farm: the built corrections site", "/site/"]
 
@@ -86,49 +85,69 @@ class InitResult:
 
 
 def init_farm(path: Path | None = None) -> InitResult:
-    """Make the git work tree at `path` a farm. Running it again changes nothing."""
+    """Make the git work tree at `path` a farm. Running it again changes nothing.
+
+    The files are written through the write door (lock, guarded paths, kept modes), not
+    committed: `farm init` shows them, and the person commits them."""
+    from farm.writer import Change, farm_lock
+
     root = git.find_root(path)
+    farm = Farm(root=root, config=load_config(root))
     result = InitResult(root=root)
-    config = load_config(root)
-    corrections = root / config["corrections_dir"]
-    _ensure_file(root, corrections / "log" / ".gitkeep", "", result)
-    _ensure_file(root, root / config["templates_dir"] / "README.md", TEMPLATES_README, result)
-    _ensure_file(root, root / "mkdocs.yml", MKDOCS_YML.format(name=root.name), result)
-    _ensure_config(root, result)
-    _ensure_gitignore(root, result)
+    with farm_lock(farm):
+        change = Change(farm)
+        planned = [
+            *_missing(farm, f"{farm.config['corrections_dir']}/log/.gitkeep", ""),
+            *_missing(farm, f"{farm.config['templates_dir']}/README.md", TEMPLATES_README),
+            *_missing(farm, "mkdocs.yml", MKDOCS_YML.format(name=root.name)),
+            *_config_file(farm),
+            _gitignore(farm),
+        ]
+        for rel, old, new in planned:
+            if new is None or new == old:
+                continue
+            change.write(rel, new)
+            (result.changed if old is not None else result.created).append(rel)
+        written = change.commit("farm init", commit=False)
+    gone = set(written.skipped)
+    result.created = [p for p in result.created if p not in gone]
+    result.changed = [p for p in result.changed if p not in gone]
     return result
 
 
-def _ensure_file(root: Path, path: Path, content: str, result: InitResult) -> None:
-    if not path.exists():
-        atomic_write(path, content)
-        result.created.append(path.relative_to(root).as_posix())
+def _missing(farm: Farm, rel: str, content: str) -> list[tuple[str, None, str]]:
+    """`rel` to be created with `content`, unless something is there already (a person's file is kept)."""
+    from farm.fsutil import inside
+
+    path = inside(farm.root, rel)
+    return [] if path.exists() or path.is_symlink() else [(rel, None, content)]
 
 
-def _ensure_config(root: Path, result: InitResult) -> None:
-    pyproject = root / "pyproject.toml"
-    if (root / "farm.toml").exists():
-        return
-    if pyproject.exists():
-        text = pyproject.read_text(encoding="utf-8")
-        if "[tool.farm]" in text:
-            return
-        nl = "\r\n" if "\r\n" in text else "\n"
-        sep = "" if not text or text.endswith(nl) else nl
-        block = FARM_TOML.replace("\n", nl)
-        atomic_write(pyproject, text + sep + nl + "[tool.farm]" + nl + block)
-        result.changed.append("pyproject.toml")
-        return
-    _ensure_file(root, root / "farm.toml", FARM_TOML, result)
+def _read(farm: Farm, rel: str) -> str | None:
+    from farm.fsutil import inside
+
+    path = inside(farm.root, rel)
+    return path.read_text(encoding="utf-8") if path.is_file() else None
 
 
-def _ensure_gitignore(root: Path, result: InitResult) -> None:
-    path = root / ".gitignore"
-    text = path.read_text(encoding="utf-8") if path.exists() else ""
-    present = set(text.splitlines())
+def _config_file(farm: Farm) -> list[tuple[str, str | None, str | None]]:
+    if (farm.root / "farm.toml").exists():
+        return []
+    text = _read(farm, "pyproject.toml")
+    if text is None:
+        return [("farm.toml", None, FARM_TOML)]
+    if "[tool.farm]" in text:
+        return []
+    nl = "\r\n" if "\r\n" in text else "\n"
+    sep = "" if not text or text.endswith(nl) else nl
+    return [("pyproject.toml", text, text + sep + nl + "[tool.farm]" + nl + FARM_TOML.replace("\n", nl))]
+
+
+def _gitignore(farm: Farm) -> tuple[str, str | None, str | None]:
+    text = _read(farm, ".gitignore")
+    present = set((text or "").splitlines())
     missing = [line for line in GITIGNORE_LINES if line not in present]
     if not missing:
-        return
+        return (".gitignore", text, text)
     sep = "" if not text or text.endswith("\n") else "\n"
-    atomic_write(path, text + sep + "\n".join(missing) + "\n")
-    (result.changed if text else result.created).append(".gitignore")
+    return (".gitignore", text, (text or "") + sep + "\n".join(missing) + "\n")

@@ -233,7 +233,8 @@ def _plan(source: Farm, target: Farm, chosen: list[Correction], origin: dict, me
         c.artifacts = [d.path for d in carried[cid]] + agents.artifacts.get(cid, [])
         desired.append(Desired(corrections_path[cid], model.dump_correction(c), owner="seed", correction=cid))
         desired += carried[cid]
-    plan = reconcile(target.root, desired + agents.desired, manifest, merge=merge, block_lines=agents.block_lines)
+    plan = reconcile(target.root, desired + agents.desired, manifest, merge=merge, block_lines=agents.block_lines,
+                     may_remove=agents.may_remove)
     plan.notes += notes + agents.notes
     return plan, warnings
 
@@ -284,6 +285,9 @@ def _carried_files(source: Farm, target: Farm, c: Correction) -> tuple[list[Desi
     for path in c.artifacts:
         if _agent_path(source, path):
             continue
+        if not _seedable(source, c, path):
+            warnings.append(f"{c.id}: {path} is not a grader rule, test or skill of farm's; not carried")
+            continue
         try:
             text = read_text(source.root, path)
         except InvalidInput as exc:
@@ -296,6 +300,21 @@ def _carried_files(source: Farm, target: Farm, c: Correction) -> tuple[list[Desi
         files.append(Desired(mapped, _adjusted(target, path, mapped, text), owner="seed", correction=c.id))
         paths.append(path)
     return files, paths, warnings
+
+
+def _seedable(source: Farm, c: Correction, path: str) -> bool:
+    """Only what farm's own kinds produce travels: this correction's rule files under the
+    corrections folder (graders/<id>.yml, …) and test files. A correction's artifact list is
+    input, not authority: it cannot carry a CI workflow, a conftest.py or a Makefile."""
+    from farm.fsutil import is_git_part
+
+    p = PurePosixPath(path)
+    if is_git_part(path) or ".." in p.parts:
+        return False
+    corrections = PurePosixPath(source.config["corrections_dir"])
+    if p.is_relative_to(corrections) and p.stem == c.id and p.suffix in (".yml", ".yaml"):
+        return True
+    return c.kind == "test" and p.suffix == ".py" and (p.name.startswith("test_") or p.stem.endswith("_test"))
 
 
 def map_path(source: Farm, target: Farm, path: str) -> str:

@@ -24,7 +24,7 @@ from pathlib import Path, PurePosixPath
 from farm import manifest as mf
 from farm.block import find_block, newline_of, replace_block
 from farm.errors import InvalidCorrection, InvalidInput
-from farm.fsutil import atomic_write, inside
+from farm.fsutil import atomic_write, inside, is_git_part
 from farm.manifest import Entry, Manifest
 from farm.model import Correction
 from farm.project import Farm
@@ -93,6 +93,25 @@ class AgentPlan:
     artifacts: dict[str, list[str]]  # correction id -> the agent files that carry it
     notes: list[str]
     block_lines: frozenset[str]
+    layout: Layout | None = None
+
+    def may_remove(self, path: str) -> bool:
+        """Whether `path` is a file farm's own sync rules write, so one it no longer wants may go.
+        The manifest is input, not authority: a path it names that these rules cannot produce
+        (README.md, .git/HEAD, src/…) is never removed, whatever its entry says."""
+        return self.layout is not None and farm_writes(self.layout, path)
+
+
+def farm_writes(lay: Layout, path: str) -> bool:
+    """Whether sync's rules could produce `path` under this layout: a prompt file, a generator's
+    rules file, an extra agent file, or `<skills folder>/<name>/SKILL.md`."""
+    prompt_files = {p for p, _ in lay.prompt} | set(lay.generated_prompt_files) | set(EXTRA_AGENT_FILES)
+    prompt_files |= {rules for _, rules, _ in GENERATORS.values()}
+    if path in prompt_files:
+        return True
+    parts = PurePosixPath(path)
+    skill_dirs = {*lay.skill_dirs, *lay.skill_name_dirs, *(skills for _, _, skills in GENERATORS.values())}
+    return parts.name == "SKILL.md" and parts.parent.parent.as_posix() in skill_dirs
 
 
 def plan_agent_files(farm: Farm, corrections: list[Correction], manifest: Manifest) -> AgentPlan:
@@ -116,7 +135,7 @@ def plan_agent_files(farm: Farm, corrections: list[Correction], manifest: Manife
     skills = [c for c in corrections if c.kind == "skill" and c.status == "active"]
     names, notes = skill_names(farm, lay, skills, manifest)
     desired += _skill_files(farm, lay, skills, names, artifacts)
-    return AgentPlan(desired, artifacts, notes, block_lines)
+    return AgentPlan(desired, artifacts, notes, block_lines, lay)
 
 
 def prompt_text(farm: Farm, style: str, corrections: list[Correction]) -> str:
@@ -289,9 +308,17 @@ def without_block(text: str, rel: str) -> str:
 
 
 def reconcile(root: Path, desired: list[Desired], manifest: Manifest, *, merge: bool = False,
-              release: tuple[str, ...] = ("sync",), block_lines: frozenset[str] = frozenset()) -> Plan:
-    """Decide, file by file, what farm may do; entries of `release` owners no longer desired go."""
+              release: tuple[str, ...] = ("sync",), block_lines: frozenset[str] = frozenset(),
+              may_remove=lambda path: False) -> Plan:
+    """Decide, file by file, what farm may do; entries of `release` owners no longer desired go,
+    when `may_remove` says farm's rules write such a path (other entries are dropped, the file kept)."""
     plan = Plan(manifest=manifest.copy())
+    for path in list(plan.manifest.entries):
+        if is_git_part(path) or not may_remove(path) and path not in {d.path for d in desired} \
+                and manifest.entries[path].owner in release:
+            plan.manifest.entries.pop(path)
+            plan.notes.append(f"{mf.MANIFEST}: {path} is not a file farm writes; its entry is dropped, the file left alone")
+    manifest = plan.manifest.copy()
     wanted = set()
     for item in desired:
         if item.path in wanted:
@@ -417,58 +444,23 @@ def _only_farm_lines(text: str, lines: frozenset[str]) -> bool:
 
 
 def apply(farm: Farm, plan: Plan, message: str, *, commit: bool = True, also_commit: dict[str, bool] | None = None):
-    """Write the plan's files, the manifest and the kept bases; commit exactly them.
+    """Write the plan's files, the manifest and the kept bases through one write-door Change;
+    commit exactly them. `also_commit` adds files `farm init` wrote just before:
+    path -> had the person's changes (those stay out of the commit)."""
+    from farm.writer import Change
 
-    Journaled like every farm change: killed halfway, the next farm command undoes it.
-    `also_commit` adds files written before (by `farm init`): path -> had the person's changes.
-    """
-    from farm import git
-    from farm.writer import Written, journal
-
-    root = farm.root
-    writes, removes = _file_operations(root, plan)
-    paths = {rel: inside(root, rel) for rel in [*writes, *removes]}  # resolved once: it costs a syscall per part
-    top = root.resolve()
-    resolved = {rel: path.relative_to(top).as_posix() for rel, path in paths.items()}  # git wants real paths
-    touched = list(dict.fromkeys(resolved.values()))
-    also = also_commit or {}
-    dirty = git.dirty_paths(root, [p for p in touched if (root / p).exists()])
-    dirty |= {p for p, was_dirty in also.items() if was_dirty}
-    tracked = git.tracked_paths(root, [resolved[rel] for rel in removes])
-    files = list(dict.fromkeys(
-        [resolved[r] for r in writes] + [resolved[r] for r in removes if resolved[r] in tracked] + list(also)))
-    ignored = sorted(git.ignored_paths(root, files)) if commit else []  # git refuses to add them
-    written = Written(files=[p for p in files if p not in ignored])
-    written.not_committed = [p for p in written.files if p in dirty]
-    if not files and not touched:
-        return written
-    journal(farm, {resolved[rel]: path for rel, path in paths.items()},
-            [p for p in written.files if p not in dirty] if commit else [])
+    writes, removes = _file_operations(farm.root, plan)
+    change = Change(farm, bulk=True)
     for rel, text in writes.items():
-        atomic_write(paths[rel], text, fsync=False)
+        change.write(rel, text)
     for rel in removes:
-        _remove(top, paths[rel])
-    os.sync()  # one flush for the lot: an fsync per file costs seconds on a big seed
-    _keep_merge_bases(root, plan, writes, commit)
-    _commit(farm, written, message, commit)
-    if ignored:
-        written.files += ignored
-        written.not_committed += ignored
-        note = "not committed, your .gitignore ignores them: " + ", ".join(ignored)
-        written.note = f"{written.note}; {note}" if written.note else note
-    return written
-
-
-def _commit(farm: Farm, written, message: str, commit: bool) -> None:
-    """Commit `written` (closing the journal), unless every file holds the person's own changes."""
-    from farm.writer import commit_written
-
-    if commit and len(written.not_committed) == len(written.files):
-        commit_written(farm, written, message, commit=False)
-        written.note = ("left uncommitted, they hold your own uncommitted changes: " + ", ".join(written.files)
-                        if written.files else None)
-    else:
-        commit_written(farm, written, message, commit=commit)
+        change.remove(rel)
+    for rel, was_dirty in (also_commit or {}).items():
+        if not was_dirty:
+            change.vouch(rel)
+    change.apply()
+    _keep_merge_bases(farm.root, plan, writes, commit)
+    return change.commit(message, commit=commit)
 
 
 def _file_operations(root: Path, plan: Plan) -> tuple[dict[str, str], list[str]]:
@@ -493,15 +485,6 @@ def _file_operations(root: Path, plan: Plan) -> tuple[dict[str, str], list[str]]
     if base_dir.is_dir():
         removes += [mf.base_path(p.name) for p in sorted(base_dir.iterdir()) if p.is_file() and p.name not in needed]
     return writes, removes
-
-
-def _remove(top: Path, path: Path) -> None:
-    """Delete `path`, and the folders it leaves empty (a skill's), up to the repo's top."""
-    path.unlink(missing_ok=True)
-    parent = path.parent
-    while parent != top and parent.is_dir() and not any(parent.iterdir()):
-        parent.rmdir()
-        parent = parent.parent
 
 
 def _keep_merge_bases(root: Path, plan: Plan, writes: dict[str, str], committed: bool) -> None:
@@ -579,7 +562,8 @@ def _plan_sync(farm: Farm, merge: bool) -> SyncResult:
     corrections, warnings = load_corrections(farm)
     manifest = mf.load_manifest(farm.root)
     agents = plan_agent_files(farm, corrections, manifest)
-    plan = reconcile(farm.root, agents.desired, manifest, merge=merge, block_lines=agents.block_lines)
+    plan = reconcile(farm.root, agents.desired, manifest, merge=merge, block_lines=agents.block_lines,
+                     may_remove=agents.may_remove)
     plan.notes += agents.notes
     return SyncResult(plan, warnings=warnings)
 

@@ -1,109 +1,309 @@
-"""Writing farm's files and committing exactly them: shared by capture, retire, scan, …
+"""The one door to the working tree: every file farm writes in a repo goes through a `Change`.
 
-Every file is written whole (temp file + rename). A file that already held someone's
-uncommitted changes is written but left out of farm's commit, and that is said.
+A change takes the repo's farm lock (and first finishes or undoes a change an interrupted
+farm left behind), resolves each target once (inside the work tree, never in `.git/`,
+never through a symlink that leaves the tree, regular files only), looks at what the
+person has done to each path (edited, deleted, renamed, staged, ignored), journals the
+old bytes and the hash of farm's new bytes, writes each file whole keeping its mode, and
+commits exactly farm's files (`git.commit_paths`: HEAD and the real index move together).
 
-A change is a transaction: before touching the work tree, farm writes a journal
-(`.git/farm-journal.json`) with each file's previous content. `commit_written` (or the
-decision not to commit) closes it. If farm dies in between (kill -9, power loss), the
-next farm command that takes the lock finds the journal and either sees the commit
-landed or puts every file back as it was: the whole correction or none of it.
+What the person did wins:
+- a path they deleted or renamed (uncommitted) is left alone, and that is said;
+- a read-only file is left alone;
+- a file with their uncommitted edits, or one their .gitignore excludes, is written but
+  left out of farm's commit, and that is said.
+
+If the commit fails (a hook says no, signing fails, the disk is full), or farm is
+interrupted, farm's writes are undone, and a file is only put back while it still holds
+exactly what farm wrote: an edit made after a crash is never thrown away.
 """
 
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
+import os
+import stat
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 from farm import git, model
 from farm.artifacts import Planned
-from farm.errors import FarmError, GitStateError
-from farm.fsutil import atomic_write, inside
+from farm.errors import FarmError, GitStateError, InvalidInput
+from farm.fsutil import atomic_write, inside, require_regular
 from farm.project import Farm
 
 JOURNAL = "farm-journal.json"
+LOCK_WAIT = 300  # seconds
+_HELD_ENV = "FARM_LOCK_HELD"  # set for the git hooks a farm commit runs: a farm they start must not wait for it
 
 
 @dataclass
 class Written:
-    files: list[str]
+    files: list[str]  # repo paths farm wrote or removed
     commit: str | None = None
     not_committed: list[str] = field(default_factory=list)
     note: str | None = None
+    skipped: list[str] = field(default_factory=list)  # paths farm left alone (the note says why)
+    _change: Change | None = field(default=None, repr=False, compare=False)
+
+
+# --- the lock ----------------------------------------------------------------------
+
+_LOCKS: dict[str, object] = {}
 
 
 @contextmanager
 def farm_lock(farm: Farm):
-    """One farm-changing command at a time in a repo; an interrupted one is undone first."""
+    """One farm-changing command at a time in a repo; an interrupted one is finished or undone
+    first (yields what recovery did, or None). Re-entrant within a process."""
     from filelock import FileLock, Timeout
 
-    lock = FileLock(str(git.git_dir(farm.root) / "farm.lock"))
+    gdir = str(git.git_dir(farm.root).resolve())
+    if os.environ.get(_HELD_ENV) == gdir:  # a hook of farm's own commit: the parent farm holds it
+        yield None
+        return
+    lock = _LOCKS.setdefault(gdir, FileLock(os.path.join(gdir, "farm.lock")))
     try:
-        lock.acquire(timeout=300)
+        lock.acquire(timeout=LOCK_WAIT)
     except Timeout:
         raise FarmError("another farm command has held this repo's lock for 5 minutes; try again") from None
     try:
-        yield recover(farm)
+        yield recover(farm) if lock.lock_counter == 1 else None
     finally:
         lock.release()
+
+
+@contextmanager
+def _hooks_see_lock(farm: Farm):
+    gdir = str(git.git_dir(farm.root).resolve())
+    before = os.environ.get(_HELD_ENV)
+    os.environ[_HELD_ENV] = gdir
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop(_HELD_ENV, None)
+        else:
+            os.environ[_HELD_ENV] = before
+
+
+# --- the change --------------------------------------------------------------------
+
+
+@dataclass
+class _Target:
+    rel: str  # as farm named it
+    path: Path  # resolved
+    git_rel: str  # the resolved path relative to the work tree: what git is given
+    data: bytes | None  # None: remove the file
+
+
+class Change:
+    """A set of writes and removals in one repo, applied and committed as one."""
+
+    def __init__(self, farm: Farm, *, bulk: bool = False):
+        self.farm = farm
+        self.bulk = bulk  # many files: one sync at the end instead of an fsync per file
+        self._targets: dict[str, _Target] = {}
+        self._written: Written | None = None
+        self._commit_paths: list[str] = []
+        self._vouched: list[str] = []
+        self._journal_open = False
+
+    def write(self, rel: str, content: str | bytes) -> None:
+        """Plan `rel` to hold `content` (encoded now: a text that cannot be written fails before anything is)."""
+        try:
+            data = content.encode("utf-8") if isinstance(content, str) else bytes(content)
+        except UnicodeEncodeError:
+            raise InvalidInput(f"{rel}: the text holds characters that are not valid Unicode; nothing was written") from None
+        self._add(rel, data)
+
+    def remove(self, rel: str) -> None:
+        self._add(rel, None)
+
+    def vouch(self, rel: str) -> None:
+        """Commit `rel` as it is: a file farm itself wrote just before (by `farm init`)."""
+        path = inside(self.farm.root, rel)
+        self._vouched.append(path.relative_to(self.farm.root.resolve()).as_posix())
+
+    def _add(self, rel: str, data: bytes | None) -> None:
+        if self._written is not None:
+            raise RuntimeError("a change cannot grow after it was applied")
+        path = inside(self.farm.root, rel)
+        git_rel = path.relative_to(self.farm.root.resolve()).as_posix()
+        require_regular(path, rel)
+        self._targets[git_rel] = _Target(rel, path, git_rel, data)
+
+    # -- applying ------------------------------------------------------------------
+
+    def apply(self) -> Written:
+        """Write every planned file (journaled), leaving alone what the person deleted, renamed or locked."""
+        targets = list(self._targets.values())
+        paths = [t.git_rel for t in targets]
+        states = git.path_states(self.farm.root, paths)
+        for path in git.ignored_paths(self.farm.root, [p for p in paths if p not in states]):
+            states[path] = git.PathState("!!")  # not there yet, and git would refuse to add it
+        written, skipped, notes = [], [], []
+        for t in targets:
+            reason = _leave_alone(t, states.get(t.git_rel))
+            if reason:
+                skipped.append(t.git_rel)
+                notes.append(f"{t.git_rel} {reason}")
+            elif t.data is not None or t.path.exists() or t.path.is_symlink():
+                written.append(t)
+        dirty = [t.git_rel for t in written if t.git_rel in states and not states[t.git_rel].ignored]
+        ignored = [t.git_rel for t in written if t.git_rel in states and states[t.git_rel].ignored]
+        self._commit_paths = [t.git_rel for t in written if t.git_rel not in states]
+        extra = [p for p in self._vouched if p not in self._targets]
+        self._commit_paths += extra
+        result = Written(files=[t.git_rel for t in written] + extra, skipped=skipped, _change=self)
+        result.not_committed = dirty + ignored
+        if dirty:
+            notes.append("left uncommitted, they hold your own uncommitted changes: " + ", ".join(dirty))
+        if ignored:
+            notes.append("not committed, your .gitignore excludes them: " + ", ".join(ignored))
+        result.note = "; ".join(notes) or None
+        self._written = result
+        if written:
+            self._journal(written)
+            self._write_all(written)
+        return result
+
+    def _journal(self, targets: list[_Target]) -> None:
+        entries = []
+        for t in targets:
+            old = _read_or_none(t.path)
+            entries.append({"path": t.git_rel, "old": None if old is None else base64.b64encode(old).decode(),
+                            "new": None if t.data is None else _digest(t.data)})
+        journal = {"version": 2, "head": git.head_sha(self.farm.root), "at": time.time(),
+                   "files": entries, "commit": self._commit_paths}
+        atomic_write(_journal_path(self.farm), json.dumps(journal))
+        self._journal_open = True
+
+    def _write_all(self, targets: list[_Target]) -> None:
+        top = self.farm.root.resolve()
+        try:
+            for t in targets:
+                if t.data is None:
+                    _remove(top, t.path)
+                else:
+                    atomic_write(t.path, t.data, fsync=not self.bulk)
+            if self.bulk:
+                os.sync()
+        except OSError as exc:
+            self.rollback()
+            raise FarmError(f"could not write {exc.filename or 'a file'}: {exc.strerror}; nothing was changed") from None
+        except BaseException:
+            self.rollback()
+            raise
+
+    # -- committing ----------------------------------------------------------------
+
+    def commit(self, message: str, *, commit: bool = True, when: datetime | None = None) -> Written:
+        """Commit farm's files and close the change. A failed commit undoes the writes and raises."""
+        written = self._written if self._written is not None else self.apply()
+        try:
+            self._commit(written, message, commit, when)
+        except GitStateError as exc:
+            self.rollback()
+            raise GitStateError(f"{exc}; farm undid its change") from None
+        except BaseException:
+            self.rollback()
+            raise
+        self._close()
+        return written
+
+    def _commit(self, written: Written, message: str, commit: bool, when: datetime | None) -> None:
+        if not commit:
+            written.not_committed = list(written.files)
+            written.note = _join(written.note, "not committed (--no-commit)")
+            return
+        blocker = git.repo_state(self.farm.root).blocker
+        if blocker:
+            written.not_committed = list(written.files)
+            written.note = _join(written.note, f"not committed: {blocker}")
+            return
+        if self._commit_paths:
+            with _hooks_see_lock(self.farm):
+                written.commit = git.commit_paths(self.farm.root, self._commit_paths, message, when)
+
+    def rollback(self) -> list[str]:
+        """Undo farm's writes (only where a file still holds farm's bytes); what was left, said."""
+        if not self._journal_open:
+            return []
+        left = _undo(self.farm, _read_journal(self.farm) or {})
+        self._close()
+        return left
+
+    def _close(self) -> None:
+        if self._journal_open:
+            _journal_path(self.farm).unlink(missing_ok=True)
+            self._journal_open = False
+
+
+def _leave_alone(t: _Target, state: git.PathState | None) -> str | None:
+    if state is not None and state.renamed_to:
+        return f"was left alone: you renamed it to {state.renamed_to} (not committed yet)"
+    if state is not None and state.gone:
+        return "was left alone: you deleted it (not committed yet)"
+    try:
+        mode = os.stat(t.path).st_mode
+    except OSError:
+        return None
+    if not mode & stat.S_IWUSR:
+        return "was left alone: it is read-only"
+    return None
+
+
+def _remove(top: Path, path: Path) -> None:
+    """Delete `path`, and the folders it leaves empty (a skill's), up to the repo's top."""
+    path.unlink(missing_ok=True)
+    parent = path.parent
+    while parent != top and parent.is_dir() and not any(parent.iterdir()):
+        parent.rmdir()
+        parent = parent.parent
+
+
+def _join(*notes: str | None) -> str | None:
+    return "; ".join(n for n in notes if n) or None
+
+
+def _digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _read_or_none(path: Path) -> bytes | None:
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        return None
+
+
+# --- the functions every command uses ----------------------------------------------
 
 
 def event_file(farm: Farm, event: model.Event) -> Planned:
     return Planned(f"{farm.config['corrections_dir']}/{model.event_path(event)}", model.dump_event(event))
 
 
-def write_files(farm: Farm, planned: list[Planned]) -> Written:
-    """Write `planned` (under farm_lock), journaled so an interruption can be undone."""
-    targets = [(p, inside(farm.root, p.path)) for p in planned]
-    existing = [p.path for p, target in targets if target.exists()]
-    dirty_before = git.dirty_paths(farm.root, existing)
-    files = [p.path for p in planned]
-    written = Written(files=files, not_committed=[p for p in files if p in dirty_before])
-    _journal_open(farm, targets, [p for p in files if p not in dirty_before])
-    try:
-        for item, target in targets:
-            atomic_write(target, item.content)
-    except OSError as exc:
-        recover(farm)
-        raise FarmError(f"could not write {exc.filename or 'a file'}: {exc.strerror}; nothing was changed") from None
-    return written
+def write_files(farm: Farm, planned: list[Planned], *, bulk: bool = False) -> Written:
+    """Write `planned` (under farm_lock) through one Change; `commit_written` finishes it."""
+    change = Change(farm, bulk=bulk)
+    for item in planned:
+        change.write(item.path, item.content)
+    return change.apply()
 
 
-def commit_written(farm: Farm, written: Written, message: str, *, commit: bool = True) -> Written:
-    try:
-        return _commit(farm, written, message, commit)
-    finally:
-        _journal_path(farm).unlink(missing_ok=True)
-
-
-def _commit(farm: Farm, written: Written, message: str, commit: bool) -> Written:
-    if not commit:
-        written.not_committed, written.note = written.files, "not committed (--no-commit)"
+def commit_written(farm: Farm, written: Written, message: str, *, commit: bool = True,
+                   when: datetime | None = None) -> Written:
+    if written._change is None:
         return written
-    state = git.repo_state(farm.root)
-    if state.blocker:
-        written.not_committed, written.note = written.files, f"not committed: {state.blocker}"
-        return written
-    ignored = git.ignored_paths(farm.root, [p for p in written.files if p not in written.not_committed])
-    to_commit = [p for p in written.files if p not in written.not_committed and p not in ignored]
-    notes = []
-    if written.not_committed:
-        notes.append("left uncommitted, they hold your own uncommitted changes: " + ", ".join(written.not_committed))
-    if ignored:
-        notes.append("not committed, your .gitignore excludes them: " + ", ".join(sorted(ignored)))
-        written.not_committed = [*written.not_committed, *sorted(ignored)]
-    written.note = "; ".join(notes) or None
-    if not to_commit:
-        return written
-    try:
-        written.commit = git.commit_paths(farm.root, to_commit, message)
-    except GitStateError as exc:
-        written.not_committed, written.note = written.files, str(exc)
-    return written
+    return written._change.commit(message, commit=commit, when=when)
 
 
 # --- the journal -------------------------------------------------------------------
@@ -113,13 +313,12 @@ def _journal_path(farm: Farm) -> Path:
     return git.git_dir(farm.root) / JOURNAL
 
 
-def _journal_open(farm: Farm, targets: list[tuple[Planned, Path]], to_commit: list[str]) -> None:
-    files = []
-    for item, target in targets:
-        old = target.read_bytes() if target.exists() else None
-        files.append({"path": item.path, "old": base64.b64encode(old).decode() if old is not None else None})
-    journal = {"head": git.head_sha(farm.root), "files": files, "commit": to_commit, "at": time.time()}
-    atomic_write(_journal_path(farm), json.dumps(journal))
+def _read_journal(farm: Farm) -> dict | None:
+    try:
+        journal = json.loads(_journal_path(farm).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return journal if isinstance(journal, dict) else None
 
 
 def recover(farm: Farm) -> str | None:
@@ -127,27 +326,46 @@ def recover(farm: Farm) -> str | None:
     path = _journal_path(farm)
     if not path.exists():
         return None
-    try:
-        journal = json.loads(path.read_text())
-    except (OSError, ValueError):
+    journal = _read_journal(farm)
+    if journal is None:
         path.unlink(missing_ok=True)
         return None
     git.clear_stale_index_lock(farm.root, older_than=journal.get("at", 0))
     if _landed(farm, journal):
-        git.stage(farm.root, journal["commit"])  # the index may not have caught up with the commit
+        git.unstage(farm.root, journal["commit"])  # the index takes HEAD's entries, if it had not yet
         path.unlink()
         return "an interrupted farm commit had landed; nothing to undo"
-    for entry in journal["files"]:
-        target = inside(farm.root, entry["path"])
+    left = _undo(farm, journal)
+    path.unlink()
+    if left:
+        return ("undid an interrupted farm change, except files changed since then, left as they are: "
+                + ", ".join(left))
+    return "undid an interrupted farm change: every file is back as it was"
+
+
+def _undo(farm: Farm, journal: dict) -> list[str]:
+    """Put back every journaled file that still holds farm's bytes; the others, listed."""
+    left = []
+    for entry in journal.get("files", []):
+        try:
+            target = inside(farm.root, entry["path"])
+        except (InvalidInput, KeyError, TypeError):
+            continue
         for leftover in target.parent.glob(f".{target.name}.*.tmp"):
             leftover.unlink(missing_ok=True)  # atomic_write's temp file, killed before its rename
-        if entry["old"] is None:
+        now = _read_or_none(target) if target.is_file() or not target.exists() else b""
+        wrote = entry.get("new")
+        old = base64.b64decode(entry["old"]) if entry.get("old") is not None else None
+        if now == old:
+            continue
+        if "new" not in entry or (now is None) != (wrote is None) or (now is not None and _digest(now) != wrote):
+            left.append(entry["path"])  # changed since farm wrote it: the person's now
+            continue
+        if old is None:
             target.unlink(missing_ok=True)
         else:
-            atomic_write(target, base64.b64decode(entry["old"]))
-    git.unstage(farm.root, journal.get("commit", []))
-    path.unlink()
-    return "undid an interrupted farm change: every file is back as it was"
+            atomic_write(target, old)
+    return left
 
 
 def _landed(farm: Farm, journal: dict) -> bool:
@@ -156,10 +374,3 @@ def _landed(farm: Farm, journal: dict) -> bool:
     if not wanted or head is None or head == journal.get("head"):
         return False
     return wanted <= set(git.changed_in(farm.root, head))
-
-
-def journal(farm: Farm, targets: dict[str, Path], to_commit: list[str]) -> None:
-    """Journal a change to `targets` (repo path -> resolved path, to be written or deleted)
-    that a caller makes itself, for speed (sync and seed write thousands of files);
-    `commit_written` closes it."""
-    _journal_open(farm, [(Planned(rel, ""), path) for rel, path in targets.items()], to_commit)

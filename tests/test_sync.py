@@ -233,5 +233,5 @@ def test_files_the_gitignore_ignores_are_written_not_committed(farm):
     (farm / ignored).unlink()
     data = run_farm("sync", "--json").json()
     assert [(c["path"], c["action"]) for c in data["changes"] if c["action"] != "adopt"] == [(ignored, "create")]
-    assert (farm / ignored).exists() and ignored in data["not_committed"] and ".gitignore ignores" in data["note"]
+    assert (farm / ignored).exists() and ignored in data["not_committed"] and ".gitignore excludes" in data["note"]
     assert ".farm/manifest.json" in git(farm, "show", "--name-only", "--format=", data["commit"]).split()

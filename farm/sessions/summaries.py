@@ -12,7 +12,6 @@ import re
 import sqlite3
 from pathlib import Path
 
-from farm.fsutil import atomic_write
 from farm.sessions.model import SessionRecord
 
 SUMMARY_VERSION = 1
@@ -57,20 +56,28 @@ def summary(record: SessionRecord, root: Path) -> dict:
 
 
 def write_summaries(db: sqlite3.Connection, root: Path, config: dict) -> int:
-    """Write a summary for every stored session whose cwd is inside `root`; returns how many
-    files were created or changed."""
+    """Write a summary for every stored session whose cwd is inside `root`, through the write
+    door (guarded paths, journaled, not committed); returns how many files were created or changed."""
+    from farm.project import Farm
     from farm.sessions.store import inside_clause, session_records
+    from farm.writer import Change, farm_lock
 
+    farm = Farm(root=root, config=config)
     where, params = inside_clause(root)
-    written = 0
-    for record in session_records(db, f"WHERE {where}", params):
-        path = summary_path(root, config, record)
-        text = json.dumps(summary(record, root.resolve()), indent=2, sort_keys=True) + "\n"
-        try:
-            if path.read_text(encoding="utf-8") == text:
-                continue
-        except OSError:
-            pass
-        atomic_write(path, text)
-        written += 1
-    return written
+    folder = summary_dir(root, config).relative_to(root).as_posix()
+    with farm_lock(farm):
+        change = Change(farm, bulk=True)
+        count = 0
+        for record in session_records(db, f"WHERE {where}", params):
+            path = summary_path(root, config, record)
+            text = json.dumps(summary(record, root.resolve()), indent=2, sort_keys=True) + "\n"
+            try:
+                if path.read_text(encoding="utf-8") == text:
+                    continue
+            except OSError:
+                pass
+            change.write(f"{folder}/{path.name}", text)
+            count += 1
+        if count:
+            change.commit("farm: session summaries", commit=False)
+    return count

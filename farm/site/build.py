@@ -48,6 +48,22 @@ def default_site_dir(farm: Farm) -> Path:
     return farm.root / "site"
 
 
+def _check_site_dir(farm: Farm, resolved: Path, given: Path | None) -> None:
+    """MkDocs empties its site folder: never the repo itself, its corrections or git's folder."""
+    from farm import git
+    from farm.errors import InvalidInput
+    from farm.fsutil import is_git_part
+
+    target, top = resolved.resolve(), farm.root.resolve()
+    if target.is_relative_to(farm.corrections_dir.resolve()):
+        raise InvalidInput(f"{given} is inside {farm.rel(farm.corrections_dir)}/: give the site a folder of its own (-d)")
+    if target.is_relative_to(git.git_dir(farm.root).resolve()) or (
+            target.is_relative_to(top) and is_git_part(target.relative_to(top))):
+        raise InvalidInput(f"{given} is inside .git/, which farm never writes: give the site a folder of its own (-d)")
+    if top.is_relative_to(target):
+        raise InvalidInput(f"{given} holds the repository itself: give the site a folder of its own (-d)")
+
+
 def build_site(farm: Farm, site_dir: Path | None = None) -> BuildReport:
     from filelock import FileLock
 
@@ -58,10 +74,7 @@ def build_site(farm: Farm, site_dir: Path | None = None) -> BuildReport:
     docs = docs_dir(farm)
     docs.mkdir(parents=True, exist_ok=True)
     report = BuildReport(site_dir=(site_dir or default_site_dir(farm)).absolute(), docs_dir=docs)
-    if report.site_dir.resolve().is_relative_to(farm.corrections_dir.resolve()):
-        from farm.errors import InvalidInput
-
-        raise InvalidInput(f"{site_dir} is inside {farm.rel(farm.corrections_dir)}/: give the site a folder of its own (-d)")
+    _check_site_dir(farm, report.site_dir, site_dir)
     clock = _Clock(report.timings)
     with FileLock(str(docs) + ".lock", timeout=300):
         data = clock("collect", lambda: collect(farm, repo_url=render.repo_url(farm.root)))

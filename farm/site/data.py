@@ -108,13 +108,22 @@ def _notes(path: Path) -> str:
 
 
 def _artifact(root: Path, rel: str, correction_id: str) -> Artifact:
+    """An artifact as the site shows it: only a file git tracks (never one .gitignore keeps out,
+    like .env, nor anything in .git/), read up to a cap, with secrets redacted. A correction's
+    artifact list is input: it cannot publish a file just by naming it."""
     from farm.fsutil import inside
+    from farm.redact import redact
 
     language = LANGUAGES.get(Path(rel).suffix.lower(), "text")
     try:
         path = inside(root, rel)
-        raw = path.read_bytes()[:MAX_ARTIFACT_BYTES]
-        text = raw.decode("utf-8", errors="replace")
+        if path.relative_to(root.resolve()).as_posix() not in _tracked_files(root):
+            return Artifact(rel, None, language)
+        if not path.is_file():
+            return Artifact(rel, None, language)
+        with path.open("rb") as fh:
+            raw = fh.read(MAX_ARTIFACT_BYTES)
+        text = redact(raw.decode("utf-8", errors="replace"))
     except Exception:  # outside the repo, missing, a folder: show the path without content
         return Artifact(rel, None, language)
     marker = f"<!-- farm:{correction_id} -->"
@@ -122,6 +131,24 @@ def _artifact(root: Path, rel: str, correction_id: str) -> Artifact:
         lines = [line.replace(marker, "").rstrip() for line in text.splitlines() if marker in line]
         return Artifact(rel, "\n".join(lines), language, excerpt=True)
     return Artifact(rel, text, language)
+
+
+_TRACKED: dict[tuple[str, float], frozenset[str]] = {}
+
+
+def _tracked_files(root: Path) -> frozenset[str]:
+    """The files git tracks, listed once per state of the index (a build asks per artifact)."""
+    from farm import git
+
+    try:
+        stamp = (git.git_dir(root) / "index").stat().st_mtime
+    except OSError:
+        stamp = 0.0
+    key = (str(root), stamp)
+    if key not in _TRACKED:
+        _TRACKED.clear()
+        _TRACKED[key] = frozenset(git.ls_files(root))
+    return _TRACKED[key]
 
 
 # --- spend ------------------------------------------------------------------
