@@ -25,7 +25,8 @@ def test_seed_000_worked_example_end_to_end(farm):
     result = seed000()
     assert result.code == 0, result.err
     data = result.json()
-    assert set(data) == {"id", "recurrence_of", "files", "commit", "dry_run", "test_fails_now"}
+    assert set(data) == {"id", "recurrence_of", "files", "commit", "not_committed", "skipped", "note", "dry_run",
+                         "test_fails_now"}
     assert data["recurrence_of"] is None
     assert data["id"].startswith("draft-drops-the-stated-takeaway-")
     committed = git(farm, "show", "--name-only", "--format=", data["commit"]).split()

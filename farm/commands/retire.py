@@ -19,9 +19,9 @@ def retire(correction_id: str, why: str, no_commit: bool, as_json: bool) -> None
     from farm.retire import retire as run_retire
 
     farm = open_farm()
-    with farm.index() as (index, _):
-        correction_id = resolve(correction_id, [r.id for r in index.corrections()], hint="see `farm list`")
     written = run_retire(farm, correction_id, why, commit=not no_commit)
+    with farm.index() as (index, _):  # the whole id of the prefix it was given, to print
+        correction_id = resolve(correction_id, [r.id for r in index.corrections()])
     if as_json:
         echo_json({"id": correction_id, "files": written.files, "commit": written.commit})
         return
