@@ -236,6 +236,7 @@ def commit_paths(root: Path, paths: list[str], message: str, when: datetime | No
     gdir = Path(repo.git_dir)
     head = None if state.unborn else repo.head.commit.hexsha
     dated = {"GIT_AUTHOR_DATE": when.isoformat(), "GIT_COMMITTER_DATE": when.isoformat()} if when else {}
+    moved = False
     try:
         with tempfile.TemporaryDirectory(dir=gdir, prefix="farm-commit-") as tmp, _index_lock(gdir) as lock:
             private = {"GIT_INDEX_FILE": str(Path(tmp) / "index")}
@@ -253,8 +254,15 @@ def commit_paths(root: Path, paths: list[str], message: str, when: datetime | No
             next_index = _next_index(repo, gdir, Path(tmp), paths, private, len(tree))
             subject = message.splitlines()[0] if message.strip() else "farm"
             repo.git.update_ref("-m", f"commit: {subject}", "HEAD", sha, *([head] if head else ["0" * 40]))
-            os.replace(next_index, lock)  # git's own protocol: the lock file's content becomes the index
-            os.replace(lock, gdir / "index")
+            moved = True  # from here on the commit has landed: nothing may report a failure
+            try:
+                os.replace(next_index, lock)  # git's own protocol: the lock file's content becomes the index
+                os.replace(lock, gdir / "index")
+                moved = False
+            except OSError:
+                pass
+        if moved:  # the index could not be swapped in: let git bring these paths up to HEAD instead
+            repo.git.execute(["git", "reset", "-q", sha, "--", *paths], with_exceptions=False)
     except git.GitCommandError as exc:
         reason = (exc.stderr or str(exc)).strip().splitlines()
         detail = reason[-1].strip() if reason else "unknown reason"
@@ -281,20 +289,29 @@ def _next_index(repo, gdir: Path, tmp: Path, paths: list[str], private: dict, wi
     return copy
 
 
+def _config_value(repo, section: str, option: str) -> str | None:
+    """A setting as git reads it (system, global, repo and worktree files), without a git process."""
+    try:
+        value = repo.config_reader().get_value(section, option, default=None)
+    except Exception:  # an unreadable config: let git itself decide later
+        return None
+    return None if value is None else str(value)
+
+
 def _config_bool(repo, key: str) -> bool:
-    status, out, _ = repo.git.execute(["git", "config", "--type=bool", "--get", key],
-                                      with_extended_output=True, with_exceptions=False)
-    return status == 0 and out.strip() == "true"
+    section, option = key.split(".", 1)
+    return (_config_value(repo, section, option) or "").strip().lower() in ("true", "yes", "on", "1")
 
 
 def _hook(repo, name: str) -> Path | None:
     """The repo's `name` hook when there is one that git would run (core.hooksPath honoured)."""
-    status, out, _ = repo.git.execute(["git", "rev-parse", "--git-path", f"hooks/{name}"],
-                                      with_extended_output=True, with_exceptions=False)
-    if status != 0:
-        return None
-    path = Path(out.strip())
-    path = path if path.is_absolute() else Path(repo.working_tree_dir) / path
+    configured = _config_value(repo, "core", "hooksPath")
+    if configured:
+        folder = Path(os.path.expanduser(configured))
+        folder = folder if folder.is_absolute() else Path(repo.working_tree_dir) / folder
+    else:
+        folder = Path(repo.common_dir) / "hooks"
+    path = folder / name
     return path if path.is_file() and os.access(path, os.X_OK) else None
 
 
@@ -401,19 +418,30 @@ def remote_url(root: Path, name: str = "origin") -> str | None:
         return None
 
 
+def shown_url(text: str) -> str:
+    """`text` with any URL's user:password dropped and secrets redacted: fit for a message or a file."""
+    import re
+
+    from farm.redact import redact
+
+    return redact(re.sub(r"(\b[a-zA-Z][\w+.-]*://)[^/@\s]*@", r"\1", text))
+
+
 def clone(url: str, dest: Path) -> Path:
     """Clone `url` into `dest` (which must not exist yet); the clone's work tree."""
     import git
 
     if url.startswith("-"):
-        raise GitStateError(f"could not clone {url!r}: not a URL")
+        raise GitStateError(f"could not clone {shown_url(url)!r}: not a URL")
+    if url.startswith("ext::") or "::" in url.split("://")[0]:
+        raise GitStateError(f"could not clone {shown_url(url)!r}: farm clones only plain URLs and paths")
     try:  # never wait for a password prompt: fail and say so
         git.Repo.clone_from(url, str(dest), multi_options=["--quiet", "--no-recurse-submodules"],
                             env={"GIT_TERMINAL_PROMPT": "0", "GIT_ASKPASS": "", "SSH_ASKPASS": ""})
     except git.GitCommandError as exc:
         lines = [line.strip().removeprefix("stderr:").strip(" '") for line in (exc.stderr or "").splitlines()]
         detail = next((line for line in reversed(lines) if line), "git clone failed")
-        raise GitStateError(f"could not clone {url} ({detail})") from None
+        raise GitStateError(f"could not clone {shown_url(url)} ({shown_url(detail)})") from None
     return dest
 
 

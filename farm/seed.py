@@ -125,7 +125,7 @@ def _looks_like_url(spec: str) -> bool:
 
 
 def _without_credentials(url: str) -> str:
-    return re.sub(r"^(\w[\w+.-]*://)[^/@]*@", r"\1", url)
+    return git.shown_url(url)
 
 
 def _repo_name(root: Path) -> str:

@@ -77,7 +77,7 @@ def test_captures_racing_a_background_git_status_never_leave_staged_deletions(fa
     worker = threading.Thread(target=editor)
     worker.start()
     try:
-        for n in range(8):
+        for n in range(5):
             result = capture(title=f"IDE race {n} t{n}", what=f"u{n} w{n} race", rule=f"rule {n} race")
             assert result.code == 0, result.err
     finally:
@@ -475,7 +475,7 @@ def _snapshot(repo: Path) -> dict:
     return files
 
 
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(agents=st.sampled_from(AGENT_STATES), claude=st.sampled_from(AGENT_STATES))
 def test_capture_over_any_state_of_the_agent_files_keeps_the_persons_data(tmp_path_factory, monkeypatch, agents, claude):
     repo = tmp_path_factory.mktemp("hostile") / "repo"
@@ -505,9 +505,9 @@ def test_capture_over_any_state_of_the_agent_files_keeps_the_persons_data(tmp_pa
     assert {p: after.get(p) for p in person} == person  # outside farm's block, not a byte of the person's changed
     assert all(not text.strip() for p, text in after.items() if p not in person)  # new files: farm's block only
     status_after = {line[3:]: line[:2] for line in porcelain(repo).splitlines()}
-    for path, code in status_before.items():
-        if path.endswith(".md") and code.strip() in ("M", "D", "R", "A", "??", "MM"):
-            assert status_after.get(path) == code, (path, code, status_after.get(path))
+    for path, code in status_before.items():  # what the person staged, deleted or left untracked stays so
+        now = status_after.get(path, "  ")
+        assert now[0] == code[0] and (code[1] not in "D?" or now[1] == code[1]), (path, code, now)
     if result.code == 0 and head(repo) != before_head:
         changed = committed_files(repo)
         person_dirty = {p for p, c in status_before.items()}
