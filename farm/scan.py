@@ -153,17 +153,64 @@ def _time_of(line: bytes) -> datetime | None:
 
 
 def _excerpt(data: bytes, start: int, end: int) -> str:
-    """The hit with some context, JSON escapes turned back into text, secrets redacted.
+    """The hit with some context, secrets redacted: from the words of the transcript line it is
+    in (the message's text, a tool's command or output) when that line is JSON, else the raw
+    bytes with their JSON escapes turned back into text.
 
     Redaction runs on a window much wider than the excerpt and on the text with its real
     line ends, so a secret cut at the excerpt's edge or spread over YAML lines still goes.
     """
+    readable = _readable(data, start, end)
+    if readable is not None:
+        return _cut(*readable)
+    lo, hi = max(0, start - _EXCERPT - 1024), min(len(data), end + _EXCERPT + 1024)
+    return _cut(_unescape(data[lo:start]), _unescape(data[start:end]), _unescape(data[end:hi]))
+
+
+# Keys of a transcript line that hold no words a person wrote or read: ids, times, metadata.
+_NOT_WORDS = {"type", "id", "uuid", "parentUuid", "sessionId", "session_id", "timestamp", "cwd", "gitBranch",
+              "version", "model", "role", "requestId", "signature", "tool_use_id", "call_id", "userType",
+              "stop_reason", "stop_sequence", "service_tier", "usage", "isSidechain", "leafUuid", "name"}
+
+
+def _readable(data: bytes, start: int, end: int) -> tuple[str, str, str] | None:
+    """(before, hit, after) in the words of the JSON line holding the hit, or None."""
+    import orjson
+
+    lo = data.rfind(b"\n", 0, start) + 1
+    hi = data.find(b"\n", end)
+    hi = len(data) if hi < 0 else hi
+    if hi - lo > 4_000_000:
+        return None
+    try:
+        obj = orjson.loads(data[lo:hi])
+    except orjson.JSONDecodeError:
+        return None
+    words = " · ".join(w for w in _strings(obj) if w.strip())
+    hit = _unescape(data[start:end])
+    at = words.lower().find(hit.lower())
+    if at < 0:
+        return None
+    window = _EXCERPT + 1024  # redaction sees well past the cut, not the whole line
+    return words[max(0, at - window):at], words[at:at + len(hit)], words[at + len(hit):at + len(hit) + window]
+
+
+def _strings(value, key: str = ""):
+    if key in _NOT_WORDS:
+        return
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            yield from _strings(v, k)
+    elif isinstance(value, list):
+        for v in value:
+            yield from _strings(v, key)
+
+
+def _cut(before: str, hit: str, after: str) -> str:
     from farm.redact import redact
 
-    lo, hi = max(0, start - _EXCERPT - 1024), min(len(data), end + _EXCERPT + 1024)
-    before = _unescape(data[lo:start])
-    hit = _unescape(data[start:end])
-    after = _unescape(data[end:hi])
     marker = "\x00HIT\x00"
     cleaned = redact(before + marker + hit + marker + after)
     head, _, rest = cleaned.partition(marker)

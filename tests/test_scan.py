@@ -69,3 +69,20 @@ def test_excerpt_redacts_before_cutting_and_keeps_line_ends_for_the_redactor():
     excerpt = _excerpt(data, start, start + 15)
     assert "Traceback: boom" in excerpt
     assert "Q7r8" not in excerpt and "correcthorse" not in excerpt
+
+
+def test_excerpt_reads_the_words_of_a_transcript_line_not_its_json():
+    import json
+
+    from farm.scan import _excerpt
+
+    line = {"type": "assistant", "sessionId": "4462ebfc", "message": {
+        "type": "message", "role": "assistant", "model": "claude-sonnet-4-5-20250929",
+        "content": [{"type": "text", "text": "Cleaning up first."},
+                    {"type": "tool_use", "id": "toolu_1", "name": "Bash", "input": {"command": "rm -rf build/fixtures"}}]}}
+    data = (json.dumps({"type": "user", "message": {"content": "hi"}}, separators=(",", ":")) + "\n"
+            + json.dumps(line, separators=(",", ":")) + "\n").encode()
+    start = data.find(b"rm -rf build")
+    excerpt = _excerpt(data, start, start + len("rm -rf build"))
+    assert "rm -rf build/fixtures" in excerpt and "Cleaning up first." in excerpt
+    assert '"type"' not in excerpt and "claude-sonnet" not in excerpt and "toolu_1" not in excerpt
