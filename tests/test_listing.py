@@ -116,3 +116,17 @@ def test_session_prefixes_short_ambiguous_and_listed_unique(farm, isolated_env):
     assert "019a0000-a " in listed and "019a0000-b " in listed  # the shortest prefix that tells them apart
     shown = run_farm("sessions", "show", ids[2]).out
     assert "['" not in shown and "price_unknown: no" in shown
+
+
+def test_session_summaries_written_say_how_to_commit_them(farm, isolated_env):
+    (farm / "farm.toml").write_text("record_sessions = true\n")
+    folder = isolated_env / ".claude" / "projects" / "here"
+    folder.mkdir(parents=True)
+    line = {"sessionId": "aa11bb22-0000-4000-8000-000000000009", "cwd": str(farm), "type": "assistant",
+            "timestamp": "2026-11-20T10:00:00Z", "requestId": "r1",
+            "message": {"id": "m1", "model": "claude-sonnet-4-5-20250929", "role": "assistant", "content": [],
+                        "usage": {"input_tokens": 10, "output_tokens": 5}}}
+    (folder / "aa11bb22-0000-4000-8000-000000000009.jsonl").write_text(json.dumps(line, separators=(",", ":")) + "\n")
+    out = run_farm("sessions", "import").out
+    assert "wrote 1 session summaries" in out and "git add corrections/log/sessions" in out
+    assert "Not committed yet: 1 farm file(s)" in run_farm("status").out

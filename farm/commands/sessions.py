@@ -156,9 +156,11 @@ def _print_report(report: dict) -> None:
     for reason, n in sorted(report["unreadable_files"].items()):
         click.echo(f"skipped {n:,} file(s): {reason}")
     if report["summaries_written"]:
-        click.echo(f"wrote {report['summaries_written']} session summaries under corrections/log/sessions/")
+        click.echo(f"wrote {report['summaries_written']} session summaries under corrections/log/sessions/; "
+                   "they count for the team once committed: git add corrections/log/sessions && "
+                   "git commit -m 'farm: session summaries'")
     if report["models"]:
-        click.echo("")
+        click.echo("\nEvery session in the store, by model:")
         rows = [
             (m, f"{r['input_tokens']:,}", f"{r['output_tokens']:,}", f"{r['cache_creation_tokens']:,}",
              f"{r['cache_read_tokens']:,}", f"{r['reasoning_tokens']:,}",
