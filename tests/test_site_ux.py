@@ -111,3 +111,15 @@ def test_leaking_recurrence_cost_is_unknown_without_costs(farm):
     view.tracked.recurrence_cost_usd = 2.5
     assert _recurrence_cost(view) == 2.5
     git(farm, "status")
+
+
+def test_spend_page_says_which_sessions_it_counts(farm):
+    folder = farm / "corrections" / "log" / "sessions"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "claude-s1.json").write_text(json.dumps({"agent": "claude", "session_id": "s1", "start": "2026-11-20T10:00:00Z",
+                                                        "task_type": "docs", "commits": [], "cost_usd": 1.5}))
+    git(farm, "add", "-A")
+    git(farm, "commit", "-q", "-m", "summaries")
+    build()
+    spend = page(farm, "spend.html")
+    assert "the whole team" in spend and "farm spend" in spend

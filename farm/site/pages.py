@@ -268,8 +268,11 @@ def spend_page(data: SiteData, link: Link) -> Page:
         parts.append(_p("No sessions imported yet. Run <code>farm sessions import</code> (or turn on "
                         "<code>record_sessions</code> so session summaries are committed), then build the site again."))
         return Page("spend.md", "Spend", _join(parts), nav="Spend")
-    source = ("sessions imported on this machine (<code>farm sessions import</code>)" if s.source == "store"
-              else "the session summaries committed in <code>corrections/log/sessions/</code> (cost only)")
+    source = ("this repo's sessions imported on this machine (<code>farm sessions import</code>; "
+              "<code>farm spend --repo .</code> gives the same figures, <code>farm spend</code> every repo's)"
+              if s.source == "store"
+              else "the session summaries committed in <code>corrections/log/sessions/</code>, the whole team's "
+                   "(cost only; <code>farm spend</code> reads this machine's imported sessions instead)")
     parts += [
         _p(f"From {source}: {s.total.get('sessions', 0)} sessions, {_cost(s.total)} in all."),
         "## By day",
