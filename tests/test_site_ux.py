@@ -123,3 +123,13 @@ def test_spend_page_says_which_sessions_it_counts(farm):
     build()
     spend = page(farm, "spend.html")
     assert "the whole team" in spend and "farm spend" in spend
+
+
+def test_audit_evidence_reads_as_words_and_money():
+    from farm.site.pages import audit_page
+
+    body = audit_page([{"kind": "leaking", "title": "x recurred", "next_step": "make it a test",
+                        "evidence": {"recurrences_after": 2, "cost_of_recurrences_usd": 12.58}}],
+                      lambda src, dest, fragment: dest).body
+    assert "recurrences after" in body and "cost of recurrences</strong>: $12.58" in body
+    assert "recurrences_after" not in body

@@ -346,7 +346,8 @@ def audit_page(findings: list[dict] | None, link: Link) -> Page:
     parts.append(_p("What keeps failing and where the money goes, most pressing first (<code>farm audit</code>)."))
     items = []
     for f in findings:
-        evidence = "".join(f"<li><strong>{esc(k)}</strong>: {esc(_plain(v))}</li>" for k, v in (f.get("evidence") or {}).items())
+        evidence = " ".join(f"<li><strong>{esc(_words(k))}</strong>: {esc(_plain(v, k))}</li>"
+                            for k, v in (f.get("evidence") or {}).items())
         corrections = [f["evidence"]["correction"]] if "correction" in (f.get("evidence") or {}) else []
         corrections += list((f.get("evidence") or {}).get("corrections") or [])
         links = ", ".join(f'<a href="{link("audit.md", f"corrections/{cid}.md", None)}">{esc(cid)}</a>'
@@ -359,10 +360,17 @@ def audit_page(findings: list[dict] | None, link: Link) -> Page:
     return Page("audit.md", "Audit", _join(parts), nav="Audit")
 
 
-def _plain(value) -> str:
+def _plain(value, key: str = "") -> str:
     if isinstance(value, (list, tuple)):
         return ", ".join(str(v) for v in value)
+    if "usd" in key.split("_") and isinstance(value, (int, float)):
+        return money(value)
     return str(value)
+
+
+def _words(key: str) -> str:
+    """A field name as words: `cost_of_recurrences_usd` → "cost of recurrences"."""
+    return " ".join(w for w in key.split("_") if w != "usd")
 
 
 def _is_id(text: str) -> bool:
