@@ -222,8 +222,10 @@ def list_(since, until, repo, agent, limit, output) -> None:
          r.task_type or "-", len(r.commits), r.cwd or "-")
         for r in records
     ]
-    page(table(["id", "agent", f"start ({_zone(tz)})", "duration", "models", "tokens", "cost", "task type", "commits", "cwd"],
-               rows))
+    from farm.output import fit, fits_terminal
+
+    headers = ["id", "agent", f"start ({_zone(tz)})", "duration", "models", "tokens", "cost", "task type", "commits", "cwd"]
+    page(table(headers, fit(headers, rows, shrink=len(headers) - 1, wide=not fits_terminal())))
 
 
 def _zone(tz) -> str:
