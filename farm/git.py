@@ -200,6 +200,7 @@ def _index_lock(gdir: Path, wait: float = INDEX_LOCK_WAIT):
     while True:
         try:
             fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o666)
+            os.write(fd, f"farm {os.getpid()}\n".encode())  # so recovery can tell farm's lock from a git's
             break
         except FileExistsError:
             if time.monotonic() > deadline:
@@ -538,23 +539,50 @@ def unstage(root: Path, paths: list[str]) -> None:
         repo.git.rm("--cached", "-q", "--ignore-unmatch", "--", *paths)
 
 
-def clear_stale_index_lock(root: Path, older_than: float) -> bool:
-    """Remove .git/index.lock when it predates `older_than` plus a grace period: a git that
-    farm started and that was killed with it. A fresh lock belongs to a live git: kept."""
-    import time
+def clear_stale_index_lock(root: Path, older_than: float, owner_pid: int | None = None) -> bool:
+    """After a farm was killed mid-commit: remove what it left in git's folder. Its private
+    index folders go; `index.lock` goes when farm wrote it (it holds farm's pid), after
+    `older_than` (the journal's time), and that farm is dead. A git's lock is kept."""
+    import shutil
 
-    lock = git_dir(root) / "index.lock"
+    gdir = git_dir(root)
+    for leftover in gdir.glob("farm-commit-*"):
+        shutil.rmtree(leftover, ignore_errors=True)
+    lock = gdir / "index.lock"
     try:
         mtime = lock.stat().st_mtime
     except FileNotFoundError:
         return False
-    deadline = time.time() + 5
-    while lock.exists() and time.time() < deadline:
-        time.sleep(0.1)  # a git still running finishes and removes its own lock
-    if lock.exists() and mtime >= older_than - 1 and time.time() - mtime > 5:
-        lock.unlink(missing_ok=True)
+    if mtime < older_than - 1:
+        return False  # older than farm's change: someone else's
+    if owner_pid is not None and _lock_owner(lock) == owner_pid and not _alive(owner_pid):
+        lock.unlink(missing_ok=True)  # farm's own lock, and that farm is gone
         return True
-    return False
+    return False  # a git's lock (farm's gits never take it): never taken from it
+
+
+def _lock_owner(lock: Path) -> int | None:
+    """The farm process that holds `lock` (farm writes its pid in the lock it takes; git's hold an index)."""
+    try:
+        head = lock.read_bytes()[:32]
+    except OSError:
+        return None
+    if head.startswith(b"farm "):
+        try:
+            return int(head[5:].split()[0])
+        except (ValueError, IndexError):
+            return None
+    return None
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def ignored_paths(root: Path, paths: list[str]) -> set[str]:

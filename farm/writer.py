@@ -180,7 +180,7 @@ class Change:
             old = _read_or_none(t.path)
             entries.append({"path": t.git_rel, "old": None if old is None else base64.b64encode(old).decode(),
                             "new": None if t.data is None else _digest(t.data)})
-        journal = {"version": 2, "head": git.head_sha(self.farm.root), "at": time.time(),
+        journal = {"version": 2, "head": git.head_sha(self.farm.root), "at": time.time(), "pid": os.getpid(),
                    "files": entries, "commit": self._commit_paths}
         atomic_write(_journal_path(self.farm), json.dumps(journal))
         self._journal_open = True
@@ -330,7 +330,9 @@ def recover(farm: Farm) -> str | None:
     if journal is None:
         path.unlink(missing_ok=True)
         return None
-    git.clear_stale_index_lock(farm.root, older_than=journal.get("at", 0))
+    pid = journal.get("pid")
+    git.clear_stale_index_lock(farm.root, older_than=journal.get("at", 0),
+                               owner_pid=pid if isinstance(pid, int) and pid != os.getpid() else None)
     if _landed(farm, journal):
         git.unstage(farm.root, journal["commit"])  # the index takes HEAD's entries, if it had not yet
         path.unlink()

@@ -516,3 +516,29 @@ def test_capture_over_any_state_of_the_agent_files_keeps_the_persons_data(tmp_pa
     else:
         assert head(repo) == before_head
     assert leftovers(repo) == []
+
+
+def test_recovery_removes_the_index_lock_of_a_killed_farm_but_not_a_live_gits(farm):
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    _interrupted_change(farm, {"corrections/half.md": "half\n"})
+    journal = farm / ".git" / "farm-journal.json"
+    data = json.loads(journal.read_text())
+    data["pid"] = dead.pid
+    journal.write_text(json.dumps(data))
+    lock = farm / ".git" / "index.lock"
+    lock.write_text(f"farm {dead.pid}\n")
+    from farm.project import open_farm
+    from farm.writer import recover
+
+    assert "undid" in recover(open_farm(farm))
+    assert not lock.exists() and not (farm / "corrections" / "half.md").exists()
+
+    _interrupted_change(farm, {"corrections/half.md": "half\n"})
+    data = json.loads(journal.read_text())
+    data["pid"] = dead.pid
+    journal.write_text(json.dumps(data))
+    lock.write_bytes(b"DIRC\0\0\0\2")  # an editor's git, writing the index right now
+    recover(open_farm(farm))
+    assert lock.exists()  # a live git's lock is never taken from it
+    lock.unlink()

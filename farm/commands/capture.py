@@ -58,7 +58,7 @@ RECENT_SESSIONS = 5
 @click.option("--yes", "-y", is_flag=True, help="No questions: accept farm's recurrence verdict, skip the review.")
 @click.option("--dry-run", is_flag=True, help="Show the files capture would write, and write nothing.")
 @click.option("--no-commit", is_flag=True, help="Write the files but do not commit them.")
-@click.option("--json", "as_json", is_flag=True, help='Print {"id", "recurrence_of", "files", "commit", "dry_run", "test_fails_now"}.')
+@click.option("--json", "as_json", is_flag=True, help='Print {"id", "recurrence_of", "files", "commit", "not_committed", "skipped", "note", "dry_run", "test_fails_now"}.')
 def capture(as_json: bool, yes: bool, force_new: bool, no_commit: bool, dry_run: bool, last: bool, **fields) -> None:
     """Record a miss: a new correction with its artifact, committed — or, when it
     repeats an earlier correction, a recurrence of that one.
