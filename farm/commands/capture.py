@@ -30,6 +30,7 @@ GRADER_CHECKS = [
 ]
 TASK_TYPES = ("bug fix", "refactor", "test repair", "spike", "upgrade", "docs", "feature")
 RECENT_SESSIONS = 5
+MISS_FLAGS = "--title, --what, --rule, --kind"
 
 
 @click.command()
@@ -151,6 +152,7 @@ class Asker:
 
         if sys.stdin.isatty():
             raise click.exceptions.Abort()  # Ctrl-C / Ctrl-D at a real prompt
+        click.echo("", err=True)  # end the prompt's line
         raise InvalidInput(f"cannot ask “{text.rstrip('?:')}”: stdin is not a terminal; pass {flags}") from None
 
 
@@ -174,7 +176,7 @@ def _need(fields: dict, asker: Asker, key: str, prompt: str, **kwargs):
         return fields[key]
     if not asker.enabled:
         raise InvalidInput(f"{flag} is required with --yes")
-    return asker.prompt(prompt, f"{flag} …", **kwargs)
+    return asker.prompt(prompt, f"{flag} ({MISS_FLAGS} and --yes ask nothing)", **kwargs)
 
 
 def _kind_options(fields: dict) -> dict:
