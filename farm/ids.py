@@ -55,11 +55,12 @@ def short_correction_ids(ids: Iterable[str]) -> dict[str, str]:
         if m := _SUFFIX.search(i):
             suffixes.setdefault(m.group(1), []).append(i)
     prefixes = short_ids(ids)
+    # A suffix that is also the start of some id would resolve to that id first: not unique.
+    starts = {i[:6] for i in ids}
     out = {}
     for i in ids:
         m = _SUFFIX.search(i)
-        unique_suffix = m and len(suffixes[m.group(1)]) == 1 and not any(
-            j != i and j.startswith(m.group(1)) for j in ids)
+        unique_suffix = m and len(suffixes[m.group(1)]) == 1 and m.group(1) not in starts
         out[i] = m.group(1) if unique_suffix else prefixes[i]
     return out
 
