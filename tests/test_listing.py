@@ -130,3 +130,21 @@ def test_session_summaries_written_say_how_to_commit_them(farm, isolated_env):
     out = run_farm("sessions", "import").out
     assert "wrote 1 session summaries" in out and "git add corrections/log/sessions" in out
     assert "Not committed yet: 1 farm file(s)" in run_farm("status").out
+
+
+def test_fields_the_tracker_gains_are_shown_and_still_fit(monkeypatch):
+    from datetime import datetime, timezone
+    from types import SimpleNamespace as NS
+
+    from farm.commands.status import _table
+
+    when = datetime(2026, 11, 1, tzinfo=timezone.utc)
+    rows = [NS(id=f"agent-skipped-the-linter-{n:06x}", status="improved", verdict="improved: 1 in 9 after, 4 in 9 before",
+               kind="prompt", landed_at=when, created=when, recurrences_after=1, before_k=4, before_n=9, after_k=1,
+               after_n=9, origin_cost_usd=2.0, est_cost_avoided_usd=3.5, title=LONG) for n in range(3)]
+    monkeypatch.setenv("COLUMNS", "80")
+    narrow = _table(rows, wide=False)
+    assert max(len(line) for line in narrow.splitlines()) <= 80
+    assert "Agent rewrote the whole lockfile" in narrow  # the title keeps room
+    wide = _table(rows, wide=True)
+    assert "4/9" in wide and "1/9" in wide and "improved: 1 in 9 after" in wide and LONG in wide

@@ -115,14 +115,22 @@ def _table(tracked, wide: bool) -> str:
         "kind": lambda t: t.kind,
         "landed": lambda t: t.landed_at.astimezone().strftime("%Y-%m-%d") if t.landed_at else "-",
         "recur": lambda t: t.recurrences_after,
+        # the evidence work's k-in-n figures, when the tracker has them: sessions with the miss / sessions
+        "before": lambda t: f"{getattr(t, 'before_k', 0)}/{getattr(t, 'before_n', 0)}",
+        "after": lambda t: f"{getattr(t, 'after_k', 0)}/{getattr(t, 'after_n', 0)}",
         "cost": lambda t: money(t.origin_cost_usd),
         "avoided": lambda t: money(t.est_cost_avoided_usd),
         "title": lambda t: t.title,
     }
     if not any(getattr(t, "verdict", None) for t in tracked):
         del columns["verdict"]
-    # On a narrow terminal the title keeps at least MIN_TITLE characters: landed, then kind, make room.
-    for dropped in ("landed", "kind"):
+    if not any(hasattr(t, "before_n") for t in tracked):
+        del columns["before"], columns["after"]
+    # On a narrow terminal the title keeps at least MIN_TITLE characters: the verdict (the status says it in
+    # a word), landed, kind, then the k-in-n make room.
+    for dropped in ("verdict", "landed", "kind", "before", "after"):
+        if dropped not in columns:
+            continue
         if wide or _title_room(columns, tracked) >= MIN_TITLE:
             break
         del columns[dropped]
