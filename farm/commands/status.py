@@ -128,12 +128,11 @@ def _table(tracked, wide: bool) -> str:
         del columns["before"], columns["after"]
     # On a narrow terminal the title keeps at least MIN_TITLE characters: the verdict (the status says it in
     # a word), landed, kind, then the k-in-n make room.
-    for dropped in ("verdict", "landed", "kind", "before", "after"):
-        if dropped not in columns:
-            continue
+    for dropped in (("verdict",), ("landed",), ("kind",), ("before", "after")):
         if wide or _title_room(columns, tracked) >= MIN_TITLE:
             break
-        del columns[dropped]
+        for name in dropped:
+            columns.pop(name, None)
     headers = list(columns)
     rows = [[get(t) for get in columns.values()] for t in tracked]
     cells = fit(headers, rows, shrink=len(headers) - 1, wide=wide, width=None if wide else terminal_width())
