@@ -6,7 +6,7 @@ import yaml
 
 from conftest import git, run_farm
 
-FIRST = "Agent deleted the failing migration tests\nThe agent removed tests/test_migrations.py so the suite passed.\n"
+FIRST = "Agent deleted the failing migration tests\nThe agent removed tests/test_migrations.py so the suite passed.\n\n"  # no cost
 
 
 def _first(farm, tags="\n"):
@@ -26,7 +26,7 @@ def test_task_type_and_tags_are_asked_and_kept(farm):
 def test_matches_come_first_with_their_rules_and_the_rule_is_never_asked_for_a_recurrence(farm):
     _first(farm)
     result = run_farm("capture", input="Agent deleted the failing migration tests again\n"
-                      "Again the agent removed the failing migration tests so the suite passed.\n1\ny\n")
+                      "Again the agent removed the failing migration tests so the suite passed.\n\n1\ny\n")
     assert result.code == 0, result.err
     assert "rule: Never delete a failing test" in result.err
     assert "The rule that prevents it" not in result.err  # nothing typed only to be dropped
@@ -37,10 +37,19 @@ def test_matches_come_first_with_their_rules_and_the_rule_is_never_asked_for_a_r
 def test_picking_new_asks_the_rule_and_makes_a_second_correction(farm):
     _first(farm)
     result = run_farm("capture", input="Agent deleted the failing migration tests again\n"
-                      "Again the agent removed the failing migration tests.\nn\nKeep the tests.\nprompt\n\n\ny\n")
+                      "Again the agent removed the failing migration tests.\n4.5\nn\nKeep the tests.\nprompt\n\n\ny\n")
     assert result.code == 0, result.err
     assert "Captured" in result.out
     assert len(list((farm / "corrections").glob("*.md"))) == 2
+    costs = [r["origin_cost_usd"] for r in run_farm("status", "--json").json()["corrections"]]
+    assert sorted(costs, key=lambda c: c or 0) == [None, 4.5]  # the cost a person typed is kept
+
+
+def test_cost_by_flag_when_no_session_says_it(farm):
+    data = run_farm("capture", "--title", "t one", "--what", "w", "--rule", "r", "--kind", "prompt", "--cost", "3.25",
+                    "--yes", "--json").json()
+    row = run_farm("show", data["id"], "--json").json()
+    assert row["origin_cost_usd"] == 3.25 and row["events"][0]["cost_usd"] == 3.25
 
 
 def test_without_a_terminal_a_question_is_an_error_naming_the_flags(farm):
@@ -80,7 +89,7 @@ def test_declining_the_review_writes_nothing(farm):
 
 
 def test_every_grader_check_can_be_chosen(farm):
-    answers = ("Agent skipped the migration test with pytest.mark.skip\nIt marked the failing test skip.\n"
+    answers = ("Agent skipped the migration test with pytest.mark.skip\nIt marked the failing test skip.\n\n"
                "Never skip a failing test.\ngrader\n2\n@pytest\\.mark\\.(skip\nu@pytest\\.mark\\.(skip|xfail)\n"
                "tests/**/*.py\n\n\ny\n")
     result = run_farm("capture", input=answers.replace("\nu@", "\n@"))
@@ -132,3 +141,10 @@ def test_last_attaches_the_latest_session_without_asking(farm, isolated_env):
     data = run_farm("capture", "--last", "--title", "t one", "--what", "w", "--rule", "r", "--kind", "prompt",
                     "--yes", "--json").json()
     assert session_id in (farm / f"corrections/{data['id']}.md").read_text()
+
+
+def test_everything_by_flags_asks_nothing_even_without_yes(farm):
+    result = run_farm("capture", "--title", "Draft lost its takeaway", "--what", "The point vanished.",
+                      "--rule", "Keep the takeaway.", "--kind", "prompt", input="")
+    assert result.code == 0, result.err
+    assert "Captured" in result.out and result.err == ""

@@ -53,6 +53,7 @@ MISS_FLAGS = "--title, --what, --rule, --kind"
 @click.option("--applies-to", multiple=True, help="grader/skill: a glob of the files the rule is for (repeatable).")
 @click.option("--session", "session_path", type=click.Path(dir_okay=False), help="The transcript (.jsonl) of the session that went wrong: its usage and cost go on the miss.")
 @click.option("--session-id", help="An imported session's id (or unique prefix) instead of --session.")
+@click.option("--cost", "cost_usd", type=click.FloatRange(min=0), help="What the miss cost in USD, for an agent farm cannot read or a session with no log (a session's own cost wins).")
 @click.option("--last", is_flag=True, help="Attach this repo's latest session (new agent logs are imported first).")
 @click.option("--from-hook", is_flag=True, help="Read a Claude Code hook's JSON on stdin (session_id, transcript_path, cwd); implies --yes.")
 @click.option("--new", "force_new", is_flag=True, help="A new correction even if it matches an earlier one.")
@@ -60,7 +61,8 @@ MISS_FLAGS = "--title, --what, --rule, --kind"
 @click.option("--dry-run", is_flag=True, help="Show the files capture would write, and write nothing.")
 @click.option("--no-commit", is_flag=True, help="Write the files but do not commit them.")
 @click.option("--json", "as_json", is_flag=True, help='Print {"id", "recurrence_of", "files", "commit", "not_committed", "skipped", "note", "dry_run", "test_fails_now"}.')
-def capture(as_json: bool, yes: bool, force_new: bool, no_commit: bool, dry_run: bool, last: bool, **fields) -> None:
+def capture(as_json: bool, yes: bool, force_new: bool, no_commit: bool, dry_run: bool, last: bool,
+            cost_usd: float | None, **fields) -> None:
     """Record a miss: a new correction with its artifact, committed — or, when it
     repeats an earlier correction, a recurrence of that one.
 
@@ -87,6 +89,8 @@ def capture(as_json: bool, yes: bool, force_new: bool, no_commit: bool, dry_run:
     origin, record = _origin(farm, fields, asker, last)
     miss = _miss_from(fields, asker)
     miss.origin = origin
+    if origin.cost_usd is None:
+        miss.origin.cost_usd = cost_usd if cost_usd is not None or record is not None else _ask_cost(asker)
     chosen = None if force_new or not asker.enabled else _choose_match(farm, miss, asker)
     if chosen is not None:
         _as_recurrence(miss, chosen, fields)
@@ -302,6 +306,8 @@ def _complete_new(farm, miss, fields: dict, asker: Asker, record) -> None:
     if not asker.enabled:
         return
     _ask_kind_options(miss.kind, miss.options, asker)
+    if not asker.asked:  # everything came by flags: task type and tags stay as given
+        return
     if fields.get("task_type") is None:
         known = sorted({*TASK_TYPES, *farm.config.get("task_types", {})})
         suggested = (record.task_type if record is not None else None) or ""
@@ -311,6 +317,24 @@ def _complete_new(farm, miss, fields: dict, asker: Asker, record) -> None:
     if not fields.get("tags"):
         answer = asker.prompt("Tags (comma-separated; empty: none)", "--tag or --yes", default="", show_default=False)
         miss.tags = [t.strip() for t in answer.split(",") if t.strip()]
+
+
+def _ask_cost(asker: Asker) -> float | None:
+    """Asked only when no session was attached: a person's estimate beats "cost unknown" for ever."""
+    if not asker.asked:  # everything came by flags, as with `git commit -m`: no optional questions
+        return None
+    while True:
+        answer = asker.prompt("What did the miss cost, in USD (empty: unknown)", "--cost USD or --yes",
+                              default="", show_default=False).strip().lstrip("$")
+        if not answer:
+            return None
+        try:
+            value = float(answer)
+        except ValueError:
+            value = -1.0
+        if value >= 0:
+            return round(value, 6)
+        click.echo("a number of dollars, like 3.50", err=True)
 
 
 def _ask_what(asker: Asker) -> str:
