@@ -224,6 +224,19 @@ def _unescape(raw: bytes) -> str:
     return text.replace("\\n", "\n").replace('\\"', '"').replace("\\t", "\t")
 
 
+def _session_costs(session_ids: set[str]) -> dict[str, float]:
+    """The imported sessions' costs, so a recurrence scan finds carries the same figure as
+    `farm spend` (a session not imported, or unpriced, has none)."""
+    from farm.sessions.store import find_session
+
+    out = {}
+    for session_id in session_ids:
+        record = find_session(session_id) if session_id else None
+        if record is not None and record.session_id == session_id and record.cost_usd is not None:
+            out[session_id] = round(record.cost_usd, 6)
+    return out
+
+
 def event_key(correction_id: str, session_id: str) -> str:
     return hashlib.sha256(f"scan\0{correction_id}\0{session_id}".encode()).hexdigest()[:24]
 
@@ -258,9 +271,11 @@ def run_scan(farm, paths: list[Path] | None = None, *, commit: bool = True) -> S
         new = [h for h in report.recurrences if event_key(h.correction, h.session_id) not in known]
         written = None
         if new:
+            costs = _session_costs({h.session_id for h in new})
             events = [
                 model.Event(type="recurrence", correction=h.correction, at=h.at or model.now(),
                             key=event_key(h.correction, h.session_id), session_id=h.session_id,
+                            cost_usd=costs.get(h.session_id),
                             text=h.excerpt, data={"source": "scan", "transcript": h.transcript})
                 for h in new
             ]

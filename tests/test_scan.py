@@ -86,3 +86,20 @@ def test_excerpt_reads_the_words_of_a_transcript_line_not_its_json():
     excerpt = _excerpt(data, start, start + len("rm -rf build"))
     assert "rm -rf build/fixtures" in excerpt and "Cleaning up first." in excerpt
     assert '"type"' not in excerpt and "claude-sonnet" not in excerpt and "toolu_1" not in excerpt
+
+
+def test_a_scanned_recurrence_carries_its_sessions_cost_as_spend_does(farm, tmp_path):
+    captured = run_farm("capture", "--title", "Tests run without the yaml dependency installed",
+                        "--what", f"pytest failed with {PHRASE}", "--rule", "Install dev extras first.",
+                        "--kind", "prompt", "--signature", PHRASE, "--yes", "--json").json()
+    later = (datetime.now(timezone.utc) + timedelta(hours=1)).isoformat().replace("+00:00", "Z")
+    folder = tmp_path / "projects" / "demo"
+    folder.mkdir(parents=True)
+    session_id = "5ca11ed0-0000-4000-8000-000000000001"
+    path = transcript(folder / f"{session_id}.jsonl", session_id, later, f"E   {PHRASE}")
+    assert run_farm("sessions", "import", "--claude-dir", str(tmp_path / "projects")).code == 0
+    cost = run_farm("sessions", "show", session_id, "--json").json()["cost_usd"]
+    assert cost and cost > 0
+    assert run_farm("scan", str(path), "--json").code == 0
+    events = run_farm("show", captured["id"], "--json").json()["events"]
+    assert [e["cost_usd"] for e in events if e["type"] == "recurrence"] == [round(cost, 6)]
