@@ -81,44 +81,68 @@ def capture(as_json: bool, yes: bool, force_new: bool, no_commit: bool, dry_run:
 
     Only the files farm writes are committed; whatever you had staged stays staged.
     """
-    from farm.capture import capture as run_capture
     from farm.project import open_farm
 
     farm = open_farm()
     asker = Asker(enabled=not yes and not fields.get("from_hook"))
-    origin, record = _origin(farm, fields, asker, last)
-    miss = _miss_from(fields, asker)
-    miss.origin = origin
-    if origin.cost_usd is None:
-        miss.origin.cost_usd = cost_usd if cost_usd is not None or record is not None else _ask_cost(asker)
+    miss, record = _gather(farm, fields, asker, last, cost_usd)
     chosen = None if force_new or not asker.enabled else _choose_match(farm, miss, asker)
     if chosen is not None:
         _as_recurrence(miss, chosen, fields)
     else:
         _complete_new(farm, miss, fields, asker, record)
     # Asked, the person decided (a recurrence of the one picked, or new); else farm's verdict holds.
-    recurrence_of = chosen.id if chosen is not None else None
-    force_new = force_new or (asker.enabled and chosen is None)
+    decision = {"force_new": force_new or (asker.enabled and chosen is None),
+                "recurrence_of": chosen.id if chosen is not None else None}
+    reviewed = asker.asked or dry_run
     test_verdict = None
-    review = asker.asked or dry_run
-    if review:
-        planned = run_capture(farm, miss, force_new=force_new, recurrence_of=recurrence_of, dry_run=True)
-        miss.id = None if planned.recurrence_of else planned.id  # the id reviewed is the id written
-        test_verdict = _run_new_test(farm, miss, planned)
-        if not (as_json and dry_run):
-            _print_review(farm, planned, test_verdict)
+    if reviewed:
+        planned, test_verdict = _review(farm, miss, decision, quiet=as_json and dry_run)
         if dry_run:
-            if as_json:
-                echo_json({**planned.as_json(), "dry_run": True, "test_fails_now": test_verdict})
-            else:
-                click.echo("Dry run: nothing written.")
+            _say_dry_run(planned, as_json, test_verdict)
             return
         question = "Write and commit these files?" if not no_commit else "Write these files?"
         if not asker.confirm(question, "--yes (skip the review)", default=True):
             click.echo("Nothing written.", err=True)
             return
-    result = run_capture(farm, miss, force_new=force_new, recurrence_of=recurrence_of, commit=not no_commit)
-    if not review:
+    _write(farm, miss, decision, no_commit, as_json, test_verdict if reviewed else None, run_test=not reviewed)
+
+
+def _gather(farm, fields: dict, asker: "Asker", last: bool, cost_usd: float | None):
+    """The miss as given or asked, with the session it came from (and that session's record)."""
+    origin, record = _origin(farm, fields, asker, last)
+    miss = _miss_from(fields, asker)
+    miss.origin = origin
+    if origin.cost_usd is None:
+        miss.origin.cost_usd = cost_usd if cost_usd is not None or record is not None else _ask_cost(asker)
+    return miss, record
+
+
+def _review(farm, miss, decision: dict, quiet: bool):
+    """Plan the capture without writing, show it, and run a new test once; fixes the id to write.
+    Returns the planned result and whether the new test fails now."""
+    from farm.capture import capture as run_capture
+
+    planned = run_capture(farm, miss, dry_run=True, **decision)
+    miss.id = None if planned.recurrence_of else planned.id  # the id reviewed is the id written
+    test_verdict = _run_new_test(farm, miss, planned)
+    if not quiet:
+        _print_review(farm, planned, test_verdict)
+    return planned, test_verdict
+
+
+def _say_dry_run(planned, as_json: bool, test_verdict: bool | None) -> None:
+    if as_json:
+        echo_json({**planned.as_json(), "dry_run": True, "test_fails_now": test_verdict})
+    else:
+        click.echo("Dry run: nothing written.")
+
+
+def _write(farm, miss, decision: dict, no_commit: bool, as_json: bool, test_verdict: bool | None, run_test: bool) -> None:
+    from farm.capture import capture as run_capture
+
+    result = run_capture(farm, miss, commit=not no_commit, **decision)
+    if run_test:  # not reviewed (all by flags): the new test runs once it is written
         test_verdict = _run_new_test(farm, miss, result)
     for warning in result.warnings:
         click.echo(f"farm: warning: {safe(warning)}", err=True)
@@ -126,7 +150,7 @@ def capture(as_json: bool, yes: bool, force_new: bool, no_commit: bool, dry_run:
         echo_json({**result.as_json(), "dry_run": False, "test_fails_now": test_verdict})
         return
     _report(result)
-    if not review:
+    if run_test:
         _say_test_verdict(test_verdict)
 
 
