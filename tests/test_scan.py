@@ -103,3 +103,16 @@ def test_a_scanned_recurrence_carries_its_sessions_cost_as_spend_does(farm, tmp_
     assert run_farm("scan", str(path), "--json").code == 0
     events = run_farm("show", captured["id"], "--json").json()["events"]
     assert [e["cost_usd"] for e in events if e["type"] == "recurrence"] == [round(cost, 6)]
+
+
+def test_scan_text_lists_hits_before_landing_and_says_it_committed(farm, tmp_path):
+    run_farm("capture", "--title", "Tests run without the yaml dependency installed",
+             "--what", f"pytest failed with {PHRASE}", "--rule", "Install dev extras first.",
+             "--kind", "prompt", "--signature", PHRASE, "--yes")
+    later = (datetime.now(timezone.utc) + timedelta(hours=1)).isoformat().replace("+00:00", "Z")
+    earlier = (datetime.now(timezone.utc) - timedelta(days=2)).isoformat().replace("+00:00", "Z")
+    after = transcript(tmp_path / "after.jsonl", "sess-after", later, f"E   {PHRASE}")
+    before = transcript(tmp_path / "before.jsonl", "sess-before", earlier, f"E {PHRASE}")
+    out = run_farm("scan", str(after), str(before)).out
+    assert "before  tests-run-without-the-yaml" in out and "session sess-before" in out
+    assert "Committed " in out
