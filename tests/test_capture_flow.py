@@ -148,3 +148,20 @@ def test_everything_by_flags_asks_nothing_even_without_yes(farm):
                       "--rule", "Keep the takeaway.", "--kind", "prompt", input="")
     assert result.code == 0, result.err
     assert "Captured" in result.out and result.err == ""
+
+
+def test_an_edited_description_survives_an_unfinished_capture(farm, tmp_path, monkeypatch):
+    editor = tmp_path / "editor.sh"
+    editor.write_text('#!/bin/sh\nprintf "The agent deleted tests/test_migrations.py to pass CI.\\n" > "$1"\n')
+    editor.chmod(0o755)
+    monkeypatch.setenv("VISUAL", str(editor))
+    declined = run_farm("capture", input="Agent deleted the migration tests\n\n\nNever delete tests.\nprompt\n\n\nn\n")
+    assert declined.code == 0 and "Nothing written." in declined.err
+    monkeypatch.setenv("VISUAL", "true")  # the person just closes the editor this time
+    again = run_farm("capture", input="Agent deleted the migration tests\n\n\nNever delete tests.\nprompt\n\n\ny\n")
+    assert again.code == 0, again.err
+    assert "unfinished capture" in again.err
+    text = next((farm / "corrections").glob("*.md")).read_text()
+    assert "The agent deleted tests/test_migrations.py to pass CI." in text
+    third = run_farm("capture", input="Another miss entirely\n\n")
+    assert "unfinished capture" not in third.err  # used, so gone

@@ -111,7 +111,7 @@ def capture(as_json: bool, yes: bool, force_new: bool, no_commit: bool, dry_run:
 def _gather(farm, fields: dict, asker: "Asker", last: bool, cost_usd: float | None):
     """The miss as given or asked, with the session it came from (and that session's record)."""
     origin, record = _origin(farm, fields, asker, last)
-    miss = _miss_from(fields, asker)
+    miss = _miss_from(fields, asker, draft_path(farm))
     miss.origin = origin
     if origin.cost_usd is None:
         miss.origin.cost_usd = cost_usd if cost_usd is not None or record is not None else _ask_cost(asker)
@@ -142,6 +142,7 @@ def _write(farm, miss, decision: dict, no_commit: bool, as_json: bool, test_verd
     from farm.capture import capture as run_capture
 
     result = run_capture(farm, miss, commit=not no_commit, **decision)
+    draft_path(farm).unlink(missing_ok=True)  # the description is in the farm now
     if run_test:  # not reviewed (all by flags): the new test runs once it is written
         test_verdict = _run_new_test(farm, miss, result)
     for warning in result.warnings:
@@ -184,13 +185,13 @@ class Asker:
         raise InvalidInput(f"cannot ask “{text.rstrip('?:')}”: stdin is not a terminal; pass {flags}") from None
 
 
-def _miss_from(fields: dict, asker: Asker):
+def _miss_from(fields: dict, asker: Asker, draft):
     from farm.capture import Miss
 
     title = _need(fields, asker, "title", "Title (the miss in a few words)")
     what = fields.get("what")
     if what is None:
-        what = _ask_what(asker) if asker.enabled else _need(fields, asker, "what", "")
+        what = _ask_what(asker, draft) if asker.enabled else _need(fields, asker, "what", "")
     return Miss(title=title, what=what, rule=fields.get("rule") or "", kind=fields.get("kind") or "",
                 task_type=fields.get("task_type"), tags=list(fields.get("tags") or ()),
                 signature=list(fields.get("signature") or ()), options=_kind_options(fields))
@@ -361,12 +362,31 @@ def _ask_cost(asker: Asker) -> float | None:
         click.echo("a number of dollars, like 3.50", err=True)
 
 
-def _ask_what(asker: Asker) -> str:
+EDITOR_HINT = "\n# Describe what went wrong. Lines starting with # are dropped.\n"
+
+
+def _ask_what(asker: Asker, draft) -> str:
+    """Typed, or written in $EDITOR; what the editor gave is kept as a draft (like git's
+    COMMIT_EDITMSG) until a capture uses it, so an interrupted capture loses nothing."""
     text = asker.prompt("What went wrong (empty: open $EDITOR)", "--what", default="", show_default=False)
     if text.strip():
         return text
-    edited = click.edit("\n# Describe what went wrong. Lines starting with # are dropped.\n", extension=".md")
+    kept = draft.read_text(encoding="utf-8") if draft.is_file() else ""
+    if kept:
+        click.echo(f"(the description from an unfinished capture is in the editor: {draft})", err=True)
+    edited = click.edit(kept or EDITOR_HINT, extension=".md", require_save=False)  # a draft kept as it is counts
+    if edited and edited.strip() and edited != EDITOR_HINT:
+        from farm.fsutil import atomic_write
+
+        atomic_write(draft, edited, fsync=False)
     return "\n".join(line for line in (edited or "").splitlines() if not line.startswith("#")).strip()
+
+
+def draft_path(farm):
+    """Where an edited description waits under FARM_HOME (never in the repo) until a capture uses it."""
+    from farm.paths import repo_state_dir
+
+    return repo_state_dir(farm.root) / "capture-draft.md"
 
 
 def _ask_kind_options(kind: str, options: dict, asker: Asker) -> None:
