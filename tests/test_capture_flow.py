@@ -160,7 +160,7 @@ def test_an_edited_description_survives_an_unfinished_capture(farm, tmp_path, mo
     monkeypatch.setenv("VISUAL", "true")  # the person just closes the editor this time
     again = run_farm("capture", input="Agent deleted the migration tests\n\n\nNever delete tests.\nprompt\n\n\ny\n")
     assert again.code == 0, again.err
-    assert "unfinished capture" in again.err
+    assert "unfinished capture" in again.err and "What went wrong: The agent deleted tests" in again.err
     text = next((farm / "corrections").glob("*.md")).read_text()
     assert "The agent deleted tests/test_migrations.py to pass CI." in text
     third = run_farm("capture", input="Another miss entirely\n\n")

@@ -379,7 +379,12 @@ def _ask_what(asker: Asker, draft) -> str:
         from farm.fsutil import atomic_write
 
         atomic_write(draft, edited, fsync=False)
-    return "\n".join(line for line in (edited or "").splitlines() if not line.startswith("#")).strip()
+    what = "\n".join(line for line in (edited or "").splitlines() if not line.startswith("#")).strip()
+    if what:
+        from farm.output import truncate
+
+        click.echo(f"What went wrong: {safe(truncate(' '.join(what.split()), 70))}", err=True)
+    return what
 
 
 def draft_path(farm):
