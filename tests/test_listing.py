@@ -150,3 +150,8 @@ def test_fields_the_tracker_gains_are_shown_and_still_fit(monkeypatch):
     assert "Agent rewrote the whole lockfile" in narrow  # the title keeps room
     wide = _table(rows, wide=True)
     assert "4/9" in wide and "1/9" in wide and "improved: 1 in 9 after" in wide and LONG in wide
+
+
+def test_a_mistyped_command_gets_a_suggestion():
+    result = run_farm("stat")
+    assert result.code == 2 and "Did you mean 'status'?" in result.err
