@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from typing import Any
 
 from farm import model
@@ -30,6 +31,7 @@ class Miss:
     origin: Origin = field(default_factory=Origin)
     options: dict[str, Any] = field(default_factory=dict)  # kind-specific: check_cmd, must_preserve, …
     id: str | None = None  # chosen ahead (a reviewed dry run keeps its id); None: a new random id
+    at: datetime | None = None  # when the miss happened: its session's start, when known
 
 
 @dataclass
@@ -157,8 +159,11 @@ def _plan_new(farm: Farm, miss: Miss, rows) -> tuple[str, list[Planned]]:
 
 
 def _event(kind: str, correction_id: str, miss: Miss) -> Event:
+    # Dated by the session it happened in, so the tracker puts it before or after landing by
+    # when it happened, not by when someone got round to capturing it.
+    at = miss.at.astimezone(timezone.utc).replace(microsecond=0) if miss.at else model.now()
     return Event(
-        type=kind, correction=correction_id, at=model.now(),
+        type=kind, correction=correction_id, at=at,
         session_id=miss.origin.session_id, cost_usd=miss.origin.cost_usd,
         text=f"{miss.title}\n\n{miss.what}",
         data={"tokens": miss.origin.tokens} if miss.origin.tokens else {},

@@ -14,6 +14,7 @@ from farm import __version__
 COMMANDS: dict[str, tuple[str, str, str]] = {
     "init": ("farm.commands.init", "init", "Make the current git repo a farm (idempotent)."),
     "capture": ("farm.commands.capture", "capture", "Record a miss as a correction, artifact and commit."),
+    "inbox": ("farm.commands.inbox", "inbox", "Correction moments no correction covers yet, costliest first."),
     "match": ("farm.commands.match", "match", "Find corrections that a miss repeats."),
     "check": ("farm.commands.check", "check", "Run grader rules on files; exit 1 on a violation."),
     "status": ("farm.commands.status", "status", "The tracker: every correction and how it holds."),

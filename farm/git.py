@@ -190,12 +190,13 @@ INDEX_LOCK_WAIT = 30.0  # seconds: an editor's background `git status` holds the
 
 
 @contextmanager
-def _index_lock(gdir: Path, wait: float = INDEX_LOCK_WAIT):
+def _index_lock(gdir: Path, wait: float | None = None):
     """Hold git's own lock on the real index (`index.lock`, created exclusively, as git does),
     waiting while another git holds it. Yields the lock file's path."""
     import time
 
     lock = gdir / "index.lock"
+    wait = INDEX_LOCK_WAIT if wait is None else wait
     deadline = time.monotonic() + wait
     while True:
         try:

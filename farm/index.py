@@ -5,6 +5,10 @@ incrementally: only files whose size or mtime changed are parsed again, removed
 files are dropped, and files that cannot be read are remembered with their error
 so every command can warn about them while the rest of the farm keeps working.
 On a schema change the file is deleted and rebuilt, never migrated.
+
+The schema is declared with sqlmodel (`farm/index_schema.py`), which is imported only to
+create the file: every command reads and refreshes it with sqlite3 alone, since
+importing sqlmodel costs more than most commands' whole work.
 """
 
 from __future__ import annotations
@@ -19,9 +23,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Column, TypeDecorator, Unicode, insert
-from sqlalchemy import event as sa_event
-from sqlmodel import Field, Session, SQLModel, create_engine, delete, select
+import sqlite3
 
 from farm import model
 from farm.errors import InvalidCorrection
@@ -30,39 +32,20 @@ from farm.paths import repo_state_dir
 SCHEMA_VERSION = "7"
 
 
-class UTCDateTime(TypeDecorator):
-    """Aware UTC datetimes stored as ISO text: they sort as text and come back aware."""
-
-    impl = Unicode
-    cache_ok = True
-
-    def process_bind_param(self, value, dialect):
-        return None if value is None else value.astimezone(timezone.utc).isoformat()
-
-    def process_result_value(self, value, dialect):
-        return None if value is None else datetime.fromisoformat(value)
-
-
-def _utc(**kwargs) -> Any:
-    return Field(sa_column=Column(UTCDateTime(), **kwargs))
+# The columns of each table, in the order of farm/index_schema.py (a test checks they agree).
+CORRECTION_COLUMNS = ("id", "path", "title", "kind", "status", "created", "task_type", "what", "rule",
+                      "tags", "artifacts", "signature", "origin", "origin_cost_usd")
+TABLE_COLUMNS = {
+    "corrections": CORRECTION_COLUMNS,
+    "events": ("path", "type", "correction", "at", "key", "session_id", "cost_usd", "text"),
+    "sessions": ("path", "agent", "session_id", "start", "end", "task_type", "commits", "cost_usd"),
+    "files": ("path", "dir", "mtime_ns", "size", "error"),
+}
+_TIMES = {"created", "at", "start", "end"}  # aware datetimes, stored as UTC ISO text (they sort as text)
 
 
-class CorrectionRow(SQLModel, table=True):
-    __tablename__ = "corrections"
-    id: str = Field(primary_key=True)
-    path: str = Field(index=True)
-    title: str
-    kind: str
-    status: str
-    created: datetime = _utc(nullable=False)
-    task_type: str | None = None
-    what: str
-    rule: str
-    tags: str = "[]"
-    artifacts: str = "[]"
-    signature: str = "[]"
-    origin: str = "{}"
-    origin_cost_usd: float | None = None
+class CorrectionRow(namedtuple("CorrectionRow", CORRECTION_COLUMNS)):
+    """A correction as the index holds it."""
 
     def tag_list(self) -> list[str]:
         return json.loads(self.tags)
@@ -77,51 +60,10 @@ class CorrectionRow(SQLModel, table=True):
         return json.loads(self.origin)
 
 
-class EventRow(SQLModel, table=True):
-    __tablename__ = "events"
-    path: str = Field(primary_key=True)
-    type: str = Field(index=True)
-    correction: str = Field(index=True)
-    at: datetime = _utc(nullable=False, index=True)
-    key: str | None = None
-    session_id: str | None = None
-    cost_usd: float | None = None
-    text: str | None = None
-
-
-class SessionRow(SQLModel, table=True):
-    __tablename__ = "sessions"
-    path: str = Field(primary_key=True)
-    agent: str
-    session_id: str = Field(index=True)
-    start: datetime | None = _utc(index=True)
-    end: datetime | None = _utc()
-    task_type: str | None = None
-    commits: int = 0
-    cost_usd: float | None = None
-
-
-class FileRow(SQLModel, table=True):
-    __tablename__ = "files"
-    path: str = Field(primary_key=True)
-    dir: str = Field(index=True)
-    mtime_ns: int
-    size: int
-    error: str | None = None
-
-
-class DirRow(SQLModel, table=True):
-    """A folder under corrections/log/ and its mtime when last listed."""
-
-    __tablename__ = "dirs"
-    path: str = Field(primary_key=True)
-    mtime_ns: int
-
-
-class MetaRow(SQLModel, table=True):
-    __tablename__ = "meta"
-    key: str = Field(primary_key=True)
-    value: str
+def _stored(column: str, value: Any) -> Any:
+    if column in _TIMES and isinstance(value, datetime):
+        return value.astimezone(timezone.utc).isoformat()
+    return value
 
 
 CorrectionFact = namedtuple("CorrectionFact", "id path title kind status created task_type origin_cost_usd")
@@ -141,16 +83,18 @@ class Refresh:
 
 
 class Index:
-    def __init__(self, root: Path, corrections_dir: Path, session: Session):
+    def __init__(self, root: Path, corrections_dir: Path, db: sqlite3.Connection):
         self.root = root
         self.corrections_dir = corrections_dir
-        self.session = session
+        self.db = db
 
     def corrections(self) -> list[CorrectionRow]:
-        return list(self.session.exec(select(CorrectionRow).order_by(CorrectionRow.created)))
+        rows = self._raw(f"SELECT {', '.join(CORRECTION_COLUMNS)} FROM corrections ORDER BY created")
+        return [_correction(row) for row in rows]
 
     def correction(self, correction_id: str) -> CorrectionRow | None:
-        return self.session.get(CorrectionRow, correction_id)
+        rows = self._raw(f"SELECT {', '.join(CORRECTION_COLUMNS)} FROM corrections WHERE id = ?", (correction_id,))
+        return _correction(rows[0]) if rows else None
 
     def correction_facts(self) -> list[CorrectionFact]:
         """The tracker's view of every correction (plain named tuples), oldest first."""
@@ -172,52 +116,46 @@ class Index:
                 for p, a, sid, start, end, tt, commits, cost in rows]
 
     def _raw(self, sql: str, params: tuple = ()) -> list[tuple]:
-        # Straight to sqlite3: SQLAlchemy's row objects cost more than the query itself here.
-        cursor = self.session.connection().connection.dbapi_connection.cursor()
-        try:
-            return cursor.execute(sql, params).fetchall()
-        finally:
-            cursor.close()
+        return self.db.execute(sql, params).fetchall()
 
     def event_keys(self, event_type: str) -> set[str]:
-        query = select(EventRow.key).where(EventRow.type == event_type, EventRow.key.is_not(None))  # type: ignore[union-attr]
-        return set(self.session.exec(query))
+        return {k for (k,) in self._raw("SELECT key FROM events WHERE type = ? AND key IS NOT NULL", (event_type,))}
 
     def warnings(self) -> list[str]:
-        rows = self.session.exec(select(FileRow).where(FileRow.error.is_not(None)))  # type: ignore[union-attr]
-        return [row.error for row in rows if row.error]
+        return [e for (e,) in self._raw("SELECT error FROM files WHERE error IS NOT NULL ORDER BY path") if e]
 
     def refresh(self) -> Refresh:
         """Bring the index up to date with the files; parse only what changed."""
         report = Refresh()
-        listed = dict(self.session.execute(select(DirRow.path, DirRow.mtime_ns)).all())
+        listed = dict(self._raw("SELECT path, mtime_ns FROM dirs"))
         scan = _Scan(self.corrections_dir, self.root, listed)
         on_disk = dict(scan.files())
         scopes = list(scan.relisted | (set(listed) - set(scan.dirs)))  # folders listed now, or gone
         known = {}
         for chunk in _chunks(scopes, 500):
-            query = select(FileRow.path, FileRow.mtime_ns, FileRow.size).where(FileRow.dir.in_(chunk))
-            known.update((path, (mtime, size)) for path, mtime, size in self.session.execute(query))
-        self.session.execute(delete(DirRow))
-        if scan.dirs:
-            self.session.execute(insert(DirRow.__table__), [{"path": p, "mtime_ns": m} for p, m in scan.dirs.items()])
+            marks = ", ".join("?" * len(chunk))
+            rows = self._raw(f"SELECT path, mtime_ns, size FROM files WHERE dir IN ({marks})", tuple(chunk))
+            known.update((path, (mtime, size)) for path, mtime, size in rows)
+        self.db.execute("DELETE FROM dirs")
+        self.db.executemany("INSERT INTO dirs (path, mtime_ns) VALUES (?, ?)", scan.dirs.items())
         gone = [path for path in known if path not in on_disk]
         changed = [(path, stat) for path, stat in on_disk.items() if known.get(path) != stat]
         self._drop(gone + [path for path, _ in changed if path in known])
         self._load(changed, report)
-        self.session.commit()
+        self.db.commit()
         report.removed = len(gone)
         report.warnings = self.warnings()
         return report
 
     def _drop(self, paths: list[str]) -> None:
         for chunk in _chunks(paths, 500):
-            for table in (CorrectionRow, EventRow, SessionRow, FileRow):
-                self.session.exec(delete(table).where(table.path.in_(chunk)))  # type: ignore[attr-defined]
+            marks = ", ".join("?" * len(chunk))
+            for table in TABLE_COLUMNS:
+                self.db.execute(f"DELETE FROM {table} WHERE path IN ({marks})", tuple(chunk))
 
     def _load(self, changed: list[tuple[str, tuple[int, int]]], report: Refresh) -> None:
         corrections, events, sessions, files = [], [], [], []
-        seen_ids: dict[str, str] = dict(self.session.execute(select(CorrectionRow.id, CorrectionRow.path)).all())
+        seen_ids: dict[str, str] = dict(self._raw("SELECT id, path FROM corrections"))
         for path, (mtime_ns, size) in changed:
             error = None
             try:
@@ -235,10 +173,10 @@ class Index:
                 error = str(exc)
             files.append({"path": path, "dir": path.rpartition("/")[0], "mtime_ns": mtime_ns, "size": size, "error": error})
             report.parsed += 1
-        tables = ((CorrectionRow, corrections), (EventRow, events), (SessionRow, sessions), (FileRow, files))
-        for table, rows in tables:
-            for chunk in _chunks(rows, 5000):
-                self.session.execute(insert(table.__table__).prefix_with("OR REPLACE"), chunk)
+        for table, rows in (("corrections", corrections), ("events", events), ("sessions", sessions), ("files", files)):
+            columns = TABLE_COLUMNS[table]
+            sql = f"INSERT OR REPLACE INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
+            self.db.executemany(sql, ([_stored(c, row[c]) for c in columns] for row in rows))
 
 
 class _Scan:
@@ -339,41 +277,41 @@ def index_path(root: Path) -> Path:
     return repo_state_dir(root) / "index.sqlite"
 
 
-def _engine(db: Path):
-    engine = create_engine(f"sqlite:///{db}", connect_args={"timeout": 30})
-
-    @sa_event.listens_for(engine, "connect")
-    def _pragmas(dbapi_conn, _record):  # noqa: ANN001
-        cursor = dbapi_conn.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA busy_timeout=30000")
-        cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.close()
-
-    return engine
+def _correction(row: tuple) -> CorrectionRow:
+    return CorrectionRow(*row[:5], _from_iso(row[5]), *row[6:])
 
 
-def _schema_ok(engine) -> bool:
+def _connect(db: Path) -> sqlite3.Connection:
+    conn = sqlite3.connect(db, timeout=30)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA busy_timeout=30000")
+    conn.execute("PRAGMA synchronous=NORMAL")
+    return conn
+
+
+def _schema_ok(conn: sqlite3.Connection) -> bool:
     try:
-        with Session(engine) as session:
-            row = session.get(MetaRow, "schema")
-            return row is not None and row.value == SCHEMA_VERSION
-    except Exception:  # any error reading the old file means: rebuild it
+        row = conn.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
+    except sqlite3.DatabaseError:  # no table, or not a database at all: rebuild it
         return False
+    return row is not None and row[0] == SCHEMA_VERSION
 
 
-def _prepare(db: Path):
-    engine = _engine(db)
-    if db.exists() and not _schema_ok(engine):
-        engine.dispose()
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{db}{suffix}").unlink(missing_ok=True)
-        engine = _engine(db)
-    SQLModel.metadata.create_all(engine)
-    with Session(engine) as session:
-        session.merge(MetaRow(key="schema", value=SCHEMA_VERSION))
-        session.commit()
-    return engine
+def _prepare(db: Path) -> sqlite3.Connection:
+    db.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        conn = _connect(db)
+        if _schema_ok(conn):
+            return conn
+        conn.close()
+    except sqlite3.DatabaseError:
+        pass
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{db}{suffix}").unlink(missing_ok=True)
+    from farm.index_schema import create_schema
+
+    create_schema(db, SCHEMA_VERSION)
+    return _connect(db)
 
 
 @contextmanager
@@ -387,12 +325,14 @@ def open_index(root: Path, corrections_dir: Path, *, rebuild: bool = False) -> I
         if rebuild:
             for suffix in ("", "-wal", "-shm"):
                 Path(f"{db}{suffix}").unlink(missing_ok=True)
-        engine = _prepare(db)
-        session = Session(engine)
-        index = Index(root, corrections_dir, session)
-        report = index.refresh()
+        conn = _prepare(db)
+        index = Index(root, corrections_dir, conn)
+        try:
+            report = index.refresh()
+        except BaseException:
+            conn.close()
+            raise
     try:
         yield index, report
     finally:
-        session.close()
-        engine.dispose()
+        conn.close()

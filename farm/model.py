@@ -330,9 +330,12 @@ def _opt_str(value: Any) -> str | None:
 
 
 def event_path(event: Event) -> str:
-    """Where an event lives, relative to the corrections dir: one new file each."""
+    """Where an event lives, relative to the corrections dir: one new file each. An event with a
+    key (one per correction and session, say) gets a name from it, so two clones that record the
+    same event write the same file, and git sees one event."""
     stamp = event.at.strftime("%Y%m%dT%H%M%SZ")
-    return f"log/{event.at:%Y-%m}/{stamp}-{event.type}-{event.correction[:40]}-{secrets.token_hex(4)}.json"
+    suffix = re.sub(r"[^A-Za-z0-9]", "", event.key or "")[:12] or secrets.token_hex(4)
+    return f"log/{event.at:%Y-%m}/{stamp}-{event.type}-{event.correction[:40]}-{suffix}.json"
 
 
 def dump_event(event: Event) -> str:

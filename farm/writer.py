@@ -247,6 +247,8 @@ class Change:
 
 
 def _leave_alone(t: _Target, state: git.PathState | None) -> str | None:
+    if t.data is None and state is not None and not state.ignored:
+        return "was left alone: farm would remove it, but it holds your uncommitted changes"
     if state is not None and state.renamed_to:
         return f"was left alone: you renamed it to {state.renamed_to} (not committed yet)"
     if state is not None and state.gone:

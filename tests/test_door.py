@@ -542,3 +542,138 @@ def test_recovery_removes_the_index_lock_of_a_killed_farm_but_not_a_live_gits(fa
     recover(open_farm(farm))
     assert lock.exists()  # a live git's lock is never taken from it
     lock.unlink()
+
+
+def test_a_removal_never_deletes_a_file_with_uncommitted_changes(farm):
+    from farm.project import open_farm
+    from farm.writer import Change
+
+    (farm / "notes.md").write_text("committed\n")
+    git(farm, "add", "notes.md")
+    git(farm, "commit", "-qm", "notes")
+    (farm / "notes.md").write_text("committed\nand my uncommitted line\n")
+    change = Change(open_farm(farm))
+    change.remove("notes.md")
+    written = change.commit("farm: remove")
+    assert (farm / "notes.md").read_text().endswith("my uncommitted line\n")
+    assert written.skipped == ["notes.md"] and "uncommitted changes" in written.note
+
+
+def test_attack_h4_repro_a_real_kill_mid_commit_then_an_edit_is_kept(farm, tmp_path):
+    """attack.md H4 as written: farm killed with SIGKILL while git writes the commit."""
+    import signal
+    import sys
+
+    (farm / "AGENTS.md").write_text("# Team rules\n\nUse tabs.\n")
+    git(farm, "add", "AGENTS.md")
+    git(farm, "commit", "-qm", "agents")
+    slow = tmp_path / "slowgit"
+    slow.write_text('#!/bin/sh\nfor a in "$@"; do [ "$a" = commit-tree ] && sleep 30; done\nexec git "$@"\n')
+    slow.chmod(0o755)
+    env = {**os.environ, "GIT_PYTHON_GIT_EXECUTABLE": str(slow)}
+    proc = subprocess.Popen([sys.executable, "-m", "farm", "capture", "--title", "X killed", "--what", "y z",
+                             "--rule", "r q", "--kind", "prompt", "--yes", "--new"], cwd=farm, env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    journal = farm / ".git" / "farm-journal.json"
+    deadline = time.monotonic() + 60
+    while not (journal.exists() and "farm:begin" in (farm / "AGENTS.md").read_text()) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(0.5)  # inside commit-tree now
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    with (farm / "AGENTS.md").open("a") as fh:
+        fh.write("My important new rule written after the crash.\n")
+    result = capture(title="Another miss", what="docs links broke", rule="check links")
+    assert result.code == 0, result.err
+    assert "important new rule" in (farm / "AGENTS.md").read_text()
+    assert leftovers(farm) == []
+
+
+REPO_STATES = ["normal", "detached", "merging", "rebasing", "unborn", "worktree", "staged-other", "gitindexfile"]
+
+
+def _repo_in_state(base: Path, state: str) -> Path:
+    """A farm repo in `state`; returns the folder farm runs in."""
+    repo = base / "repo"
+    repo.mkdir()
+    git(repo, "init", "-q", "-b", "main")
+    if state != "unborn":
+        (repo / "README.md").write_text("# r\n")
+        git(repo, "add", ".")
+        git(repo, "commit", "-qm", "init")
+    assert run_farm_in(repo, "init").code == 0
+    if state != "unborn":
+        git(repo, "add", "-A")
+        git(repo, "commit", "-qm", "farm")
+    if state == "detached":
+        git(repo, "checkout", "-q", "--detach")
+    elif state == "merging":
+        git(repo, "checkout", "-q", "-b", "side")
+        (repo / "README.md").write_text("# side\n")
+        git(repo, "commit", "-qam", "side")
+        git(repo, "checkout", "-q", "main")
+        (repo / "README.md").write_text("# main\n")
+        git(repo, "commit", "-qam", "main")
+        subprocess.run(["git", "merge", "side"], cwd=repo, capture_output=True)
+    elif state == "rebasing":
+        git(repo, "checkout", "-q", "-b", "side")
+        (repo / "README.md").write_text("# side\n")
+        git(repo, "commit", "-qam", "side")
+        git(repo, "checkout", "-q", "main")
+        (repo / "README.md").write_text("# main\n")
+        git(repo, "commit", "-qam", "main")
+        git(repo, "checkout", "-q", "side")
+        subprocess.run(["git", "rebase", "main"], cwd=repo, capture_output=True)
+    elif state == "worktree":
+        git(repo, "worktree", "add", "-q", str(base / "wt"), "-b", "wt")
+        return base / "wt"
+    elif state == "staged-other":
+        (repo / "mine.txt").write_text("mine\n")
+        git(repo, "add", "mine.txt")
+    return repo
+
+
+def _head_or_none(repo: Path) -> str | None:
+    done = subprocess.run(["git", "rev-parse", "-q", "--verify", "HEAD"], cwd=repo, capture_output=True, text=True)
+    return done.stdout.strip() if done.returncode == 0 else None
+
+
+def run_farm_in(folder: Path, *args: str):
+    cwd = os.getcwd()
+    os.chdir(folder)
+    try:
+        return run_farm(*args)
+    finally:
+        os.chdir(cwd)
+
+
+@settings(max_examples=16, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(state=st.sampled_from(REPO_STATES), command=st.sampled_from(["capture", "sync", "retire"]))
+def test_every_command_in_every_git_state_keeps_head_and_index_together(tmp_path_factory, monkeypatch, state, command):
+    where = _repo_in_state(tmp_path_factory.mktemp("state"), state)
+    monkeypatch.chdir(where)
+    if command == "retire" and state != "unborn":
+        first = capture(title="First miss to retire", what="a first miss", rule="a first rule")
+        assert first.code == 0, first.err
+        cid = first.json()["id"]
+    staged_before = git(where, "diff", "--cached", "--name-status")
+    head_before = _head_or_none(where)
+    if state == "gitindexfile":
+        monkeypatch.setenv("GIT_INDEX_FILE", str(where / ".git" / "stray-index"))
+    if command == "capture":
+        result = capture()
+    elif command == "sync":
+        result = run_farm("sync", "--json")
+    else:
+        result = run_farm("retire", cid, "--why", "done") if state != "unborn" else run_farm("status", "--json")
+    monkeypatch.delenv("GIT_INDEX_FILE", raising=False)
+    assert result.code in (0, 1, 2), result.err
+    assert "unexpected error" not in result.err and "Traceback" not in result.err
+    head_now = _head_or_none(where)
+    if state in ("detached", "merging", "rebasing"):
+        assert head_now == head_before  # farm writes, and says it did not commit
+    staged_now = git(where, "diff", "--cached", "--name-status")
+    if state not in ("merging", "rebasing"):
+        assert staged_now == staged_before  # HEAD and the index moved together: nothing of farm's shows as staged
+    gdir = Path(git(where, "rev-parse", "--absolute-git-dir").strip())
+    assert not (gdir / "farm-journal.json").exists() and not (gdir / "index.lock").exists()

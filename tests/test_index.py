@@ -74,3 +74,24 @@ def test_log_folders_added_and_removed_are_seen(farm):
     shutil.rmtree(old)
     with f.index() as (index, report):
         assert report.removed == 2 and len(index.events()) == 1
+
+
+def test_the_sqlite3_columns_are_the_sqlmodel_schemas():
+    from farm.index import TABLE_COLUMNS
+    from farm.index_schema import CorrectionRow, EventRow, FileRow, SessionRow
+
+    tables = {"corrections": CorrectionRow, "events": EventRow, "sessions": SessionRow, "files": FileRow}
+    assert {name: tuple(c.name for c in t.__table__.columns) for name, t in tables.items()} == TABLE_COLUMNS
+
+
+def test_commands_on_an_existing_index_never_import_sqlmodel(farm):
+    import subprocess
+    import sys
+
+    capture()
+    probe = ("import sys\nfrom farm.cli import run\ncode = run(['capture', '--title', 'Second miss of a kind', '--what', "
+             "'w two', '--rule', 'r two', '--kind', 'prompt', '--yes', '--new'])\n"
+             "print(code, 'sqlmodel' in sys.modules, 'sqlalchemy' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", probe], cwd=farm, capture_output=True, text=True, check=True).stdout
+    assert out.split()[-3:] == ["0", "False", "False"], out
+    assert index_path(farm).exists()

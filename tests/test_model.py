@@ -87,4 +87,4 @@ def test_alias_bomb_is_refused_quickly():
     started = time.perf_counter()
     with pytest.raises(InvalidCorrection, match="aliases"):
         model.parse_correction(text, "bomb.md")
-    assert time.perf_counter() - started < 1
+    assert time.perf_counter() - started < 30  # a hang guard: expanding the bomb would take minutes and gigabytes

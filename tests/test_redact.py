@@ -167,8 +167,10 @@ ADVERSARIAL = {
 
 
 @pytest.mark.parametrize("name", ADVERSARIAL)
-def test_adversarial_input_finishes_fast(name):
-    assert _seconds(redact, ADVERSARIAL[name], runs=1) < 1.0
+def test_adversarial_input_finishes(name):
+    # A hang guard, not a speed figure (bench/redact_corpus.py has those): catastrophic
+    # backtracking on these 2 MB inputs takes hours, a loaded 2-core machine a few seconds.
+    assert _seconds(redact, ADVERSARIAL[name], runs=1) < 30
 
 
 # Inputs that are all settings: every match goes through a judge, so the cost is per match. It

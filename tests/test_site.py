@@ -33,7 +33,7 @@ def html(root: Path, page: str) -> str:
 
 def test_build_makes_every_page_offline(demo_site):
     root, ids, _, report = demo_site
-    assert report["render"] == "full" and report["pages"] == len(ids) + 7
+    assert report["render"] == "full" and report["pages"] == len(ids) + 8  # home, corrections, spend, audit, inbox, tags, kinds, task types
     home = html(root, "index.html")
     counts = dict(re.findall(r'farm-count-n">(\d+)</span> <span>(\w+)', home)[i][::-1] for i in range(4))
     assert counts == {"leaking": "1", "unproven": "2", "holding": "3", "retired": "1"}

@@ -28,11 +28,8 @@ def test_an_empty_farm_shows_how_to_start(farm):
     assert "All 0 corrections" not in home and "$0.00 from 0" not in home
 
 
-def test_one_correction_draws_no_lone_dot(farm, tmp_path):
-    from test_capture_session import claude_transcript
-
-    path, _ = claude_transcript(tmp_path)
-    capture("--session", str(path))  # a miss with a cost: one point on the chart
+def test_one_correction_draws_no_lone_dot(farm):
+    capture("--cost", "2.50")  # a miss with a cost, today: one point on the chart
     build()
     home = page(farm, "index.html")
     assert "charts/cost.svg" not in home  # one point is no chart

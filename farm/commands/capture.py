@@ -8,6 +8,8 @@ naming the flags that answer it.
 """
 
 import sys
+from dataclasses import dataclass, field
+from typing import Any
 
 import click
 
@@ -56,6 +58,7 @@ MISS_FLAGS = "--title, --what, --rule, --kind"
 @click.option("--cost", "cost_usd", type=click.FloatRange(min=0), help="What the miss cost in USD, for an agent farm cannot read or a session with no log (a session's own cost wins).")
 @click.option("--last", is_flag=True, help="Attach this repo's latest session (new agent logs are imported first).")
 @click.option("--from-hook", is_flag=True, help="Read a Claude Code hook's JSON on stdin (session_id, transcript_path, cwd); implies --yes.")
+@click.option("--moment", "moment_id", help="A correction moment's id (see `farm inbox`): prefills title, what, session and cost.")
 @click.option("--new", "force_new", is_flag=True, help="A new correction even if it matches an earlier one.")
 @click.option("--yes", "-y", is_flag=True, help="No questions: accept farm's recurrence verdict, skip the review.")
 @click.option("--dry-run", is_flag=True, help="Show the files capture would write, and write nothing.")
@@ -110,12 +113,14 @@ def capture(as_json: bool, yes: bool, force_new: bool, no_commit: bool, dry_run:
 
 def _gather(farm, fields: dict, asker: "Asker", last: bool, cost_usd: float | None):
     """The miss as given or asked, with the session it came from (and that session's record)."""
-    origin, record = _origin(farm, fields, asker, last)
-    miss = _miss_from(fields, asker, draft_path(farm))
-    miss.origin = origin
-    if origin.cost_usd is None:
-        miss.origin.cost_usd = cost_usd if cost_usd is not None or record is not None else _ask_cost(asker)
-    return miss, record
+    source = _origin(farm, fields, asker, last)
+    miss = _miss_from(fields, asker, draft_path(farm), source.prefill)
+    # Dated by its session, so the tracker puts it before or after landing by when it happened.
+    miss.origin, miss.at = source.origin, source.started
+    if source.origin.cost_usd is None:
+        attached = source.record is not None or bool(source.prefill)
+        miss.origin.cost_usd = cost_usd if cost_usd is not None or attached else _ask_cost(asker)
+    return miss, source.record
 
 
 def _review(farm, miss, decision: dict, quiet: bool):
@@ -185,67 +190,91 @@ class Asker:
         raise InvalidInput(f"cannot ask “{text.rstrip('?:')}”: stdin is not a terminal; pass {flags}") from None
 
 
-def _miss_from(fields: dict, asker: Asker, draft):
+def _miss_from(fields: dict, asker: Asker, draft, prefill: dict):
     from farm.capture import Miss
 
-    title = _need(fields, asker, "title", "Title (the miss in a few words)")
+    title = _need(fields, asker, "title", "Title (the miss in a few words)", prefill)
     what = fields.get("what")
-    if what is None:
+    if what is None and "what" in prefill:
+        what = _need(fields, asker, "what", "What went wrong", prefill)
+    elif what is None:
         what = _ask_what(asker, draft) if asker.enabled else _need(fields, asker, "what", "")
     return Miss(title=title, what=what, rule=fields.get("rule") or "", kind=fields.get("kind") or "",
                 task_type=fields.get("task_type"), tags=list(fields.get("tags") or ()),
                 signature=list(fields.get("signature") or ()), options=_kind_options(fields))
 
 
-def _need(fields: dict, asker: Asker, key: str, prompt: str, **kwargs):
+def _need(fields: dict, asker: Asker, key: str, prompt: str, prefill: dict | None = None, **kwargs):
     from farm.errors import InvalidInput
 
     flag = f"--{key.replace('_', '-')}"
     if fields.get(key) is not None:
         return fields[key]
+    if prefill and key in prefill:  # drafted from a moment: offered for review, kept as it is with --yes
+        if not asker.enabled:
+            return prefill[key]
+        return asker.prompt(prompt, f"{flag} or --yes", default=prefill[key], **kwargs)
     if not asker.enabled:
         raise InvalidInput(f"{flag} is required with --yes")
     return asker.prompt(prompt, f"{flag} ({MISS_FLAGS} and --yes ask nothing)", **kwargs)
 
 
 def _kind_options(fields: dict) -> dict:
-    not_options = ("title", "what", "rule", "kind", "task_type", "tags", "signature", "session_path", "session_id", "from_hook")
+    not_options = ("title", "what", "rule", "kind", "task_type", "tags", "signature", "session_path", "session_id",
+                   "from_hook", "moment_id")
     return {k: v for k, v in fields.items() if k not in not_options and v not in (None, (), False)}
 
 
 # --- the session it came from ---------------------------------------------------------
 
 
-def _origin(farm, fields: dict, asker: Asker, last: bool):
-    """The session the miss came from, and its record when farm looked it up in the store."""
+@dataclass
+class _Source:
+    """Where the miss came from: its Origin, the session's record when farm has it, when that
+    session started, and the fields a correction moment drafts."""
+
+    origin: Any
+    record: Any = None
+    started: Any = None
+    prefill: dict = field(default_factory=dict)
+
+
+def _origin(farm, fields: dict, asker: Asker, last: bool) -> _Source:
     from farm import origin
     from farm.model import Origin
 
+    if fields.get("moment_id"):
+        found, started, prefill = origin.from_moment(fields["moment_id"])
+        return _Source(found, None, started, prefill)
     if fields.get("from_hook"):
-        return origin.from_hook(sys.stdin.read()), None
+        return _attached(origin.record_from_hook(sys.stdin.read()))
     if fields.get("session_path"):
-        return origin.from_path(fields["session_path"]), None
+        return _attached(origin.record_from_path(fields["session_path"]))
     if fields.get("session_id"):
-        return origin.from_session_id(fields["session_id"]), None
+        return _attached(origin.record_from_id(fields["session_id"]))
     if not (last or asker.enabled):
-        return Origin(), None
+        return _Source(Origin())
     records = _recent_sessions(farm, RECENT_SESSIONS)
     if last:
         if not records:
             from farm.errors import InvalidInput
 
             raise InvalidInput("--last: no agent session imported for this repo (run `farm sessions import`)")
-        return origin.origin_of(records[0]), records[0]
+        return _attached(records[0])
     if not records:
-        return Origin(), None
+        return _Source(Origin())
     click.echo("Sessions in this repo, newest first:", err=True)
     for n, record in enumerate(records, 1):
         click.echo(f"  {n}) {session_line(record)}", err=True)
     pick = asker.prompt("Attach which session (0: none)", "--last, --session-id ID, or --yes",
                         type=click.IntRange(0, len(records)), default=1)
-    if not pick:
-        return Origin(), None
-    return origin.origin_of(records[pick - 1]), records[pick - 1]
+    return _attached(records[pick - 1]) if pick else _Source(Origin())
+
+
+def _attached(record) -> _Source:
+    from farm import origin
+
+    return _Source(origin.origin_of(record), record, record.start)
 
 
 def _recent_sessions(farm, limit: int) -> list:

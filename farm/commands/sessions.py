@@ -44,6 +44,7 @@ def import_(claude_dirs: tuple[Path, ...], codex_dirs: tuple[Path, ...], from_ho
     with _progress(enabled=not as_json and sys.stderr.isatty()) as progress:
         summary, written = import_into_store(sources, farm_root=_farm_root(), progress=progress)
     report = _report(summary, written)
+    report["evidence_events"] = _record_evidence()
     if as_json:
         echo_json(report)
         return
@@ -52,6 +53,14 @@ def import_(claude_dirs: tuple[Path, ...], codex_dirs: tuple[Path, ...], from_ho
         looked = ", ".join(str(path) for path in (*claude_dirs, *codex_dirs)) if explicit else (
             "CLAUDE_CONFIG_DIR or ~/.config/claude/projects and ~/.claude/projects; $CODEX_HOME or ~/.codex")
         click.echo(f"No agent logs found (looked in {looked}).", err=True)
+
+
+def _record_evidence() -> int:
+    """Commit the moments that match a correction as its evidence; how many events were new."""
+    from farm.moments.evidence import after_import
+
+    evidence = after_import(_farm_root())
+    return len(evidence.events) if evidence else 0
 
 
 def _farm_root() -> Path | None:
@@ -110,6 +119,7 @@ def _report(summary, written: int) -> dict:
         "skipped_lines": dict(summary.skipped),
         "unreadable_files": dict(summary.unreadable),
         "sessions": len(summary.sessions_touched),
+        "moments": summary.moments,
         "sessions_total": total_sessions,
         "summaries_written": written,
         "seconds": round(summary.seconds, 3),
@@ -155,6 +165,9 @@ def _print_report(report: dict) -> None:
         click.echo(f"skipped {n:,} line(s): {reason}")
     for reason, n in sorted(report["unreadable_files"].items()):
         click.echo(f"skipped {n:,} file(s): {reason}")
+    if report["moments"] or report["evidence_events"]:
+        click.echo(f"{report['moments']} correction moment(s) in the sessions read; "
+                   f"{report['evidence_events']} recorded as evidence (see `farm sessions moments`, `farm inbox`)")
     if report["summaries_written"]:
         click.echo(f"wrote {report['summaries_written']} session summaries under corrections/log/sessions/; "
                    "they count for the team once committed: git add corrections/log/sessions && "
@@ -344,3 +357,50 @@ def _find(session_id: str):
         db.close()
     wanted = resolve(session_id, ids, what="imported session", hint="run `farm sessions import`, or see `farm sessions list`")
     return find_session(wanted)
+
+
+@sessions.command("moments")
+@click.option("--repo", type=click.Path(path_type=Path), help="Only moments of sessions whose cwd is inside this folder.")
+@click.option("--json", "as_json", is_flag=True,
+              help='Print {"moments": [{"session_id", "turn_id", "at", "text", "cue", "cost_usd", "correction", "score"}]}.')
+def moments(repo: Path | None, as_json: bool) -> None:
+    """Correction moments: user turns that reject, undo or repair what the agent just did.
+
+    Found while importing. `correction` is the correction farm's matcher says the moment
+    repeats (in the farm you are in), `score` the detector's confidence.
+    """
+    from farm.moments import stored_moments
+
+    found = stored_moments(repo)
+    matched = _matched(found)
+    rows = [{**m.as_json(), "correction": matched.get(m.id, (None, 0.0))[0],
+             "match_score": matched.get(m.id, (None, 0.0))[1]} for m in found]
+    if as_json:
+        echo_json({"moments": rows})
+        return
+    if not rows:
+        click.echo("no correction moments found (run `farm sessions import`)")
+        return
+    click.echo(table(
+        ["id", "session", "at", "cue", "cost", "correction", "turn"],
+        [(r["id"], r["session_id"][:8], (r["at"] or "-")[:16], r["cue"] or "-",
+          money(r["cost_usd"]) if r["cost_usd"] is not None else "price unknown", r["correction"] or "-",
+          safe(r["text"][:60])) for r in rows],
+    ))
+
+
+def _matched(found) -> dict:
+    """{moment id: (correction id, match score)} in the farm here; {} outside a farm."""
+    from farm.project import open_farm
+
+    if not found:
+        return {}
+    try:
+        farm = open_farm()
+    except FarmError:
+        return {}
+    from farm.moments.evidence import match_moments
+
+    with farm.index() as (index, _refresh):
+        rows = index.corrections()
+    return {mm.moment.id: (mm.correction, mm.score) for mm in match_moments(farm, rows, found)}

@@ -42,6 +42,7 @@ class ImportSummary:
     skipped: Counter = field(default_factory=Counter)  # reason -> lines
     unreadable: Counter = field(default_factory=Counter)  # reason -> files
     sessions_touched: set = field(default_factory=set)
+    moments: int = 0  # correction moments found in the sessions touched
     seconds: float = 0.0
 
 
@@ -86,6 +87,7 @@ def import_sessions(
             _apply(db, job, outcome, summary)
         _refresh_sessions(db, summary.sessions_touched)
         _annotate(db, summary.sessions_touched)
+        summary.moments = _detect_moments(db, summary.sessions_touched)
         db.execute("COMMIT")
     except BaseException:
         db.execute("ROLLBACK")
@@ -435,6 +437,12 @@ def _annotate(db: sqlite3.Connection, keys: set) -> None:
                 "UPDATE sessions SET repo = ?, task_type = ? WHERE agent = ? AND session_id = ?",
                 (str(root) if root else None, task, agent, sid),
             )
+
+
+def _detect_moments(db: sqlite3.Connection, keys: set) -> int:
+    from farm.moments import detect_sessions
+
+    return detect_sessions(db, keys)
 
 
 def _repo_root(cwd: str | None, cache: dict) -> Path | None:

@@ -3,7 +3,8 @@
 Tables: `files` (per transcript: how far it was read, and what it said about its session),
 `calls` (one row per billed response, deduplicated across files), `sessions` (aggregates,
 recomputed for the sessions an import touched) and `commits` (git commits made in a
-session's repo while it ran).
+session's repo while it ran), and `moments` (correction moments: user turns that reject, undo or
+repair what the agent just did, found by farm/moments while importing).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from pathlib import Path
 from farm.paths import farm_home
 from farm.sessions.model import SessionRecord, Usage
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 USAGE_COLUMNS = ("input", "output", "cw5", "cw1", "cread", "reasoning")
 
 SCHEMA = """
@@ -49,6 +50,12 @@ CREATE TABLE commits (
     agent TEXT NOT NULL, session_id TEXT NOT NULL, sha TEXT NOT NULL, time REAL NOT NULL, message TEXT NOT NULL,
     PRIMARY KEY (agent, session_id, sha)
 );
+CREATE TABLE moments (
+    id TEXT PRIMARY KEY, agent TEXT NOT NULL, session_id TEXT NOT NULL, turn_id TEXT NOT NULL,
+    file TEXT NOT NULL, at REAL, text TEXT NOT NULL, action TEXT NOT NULL, cue TEXT, score REAL NOT NULL,
+    tokens INTEGER NOT NULL, cost_usd REAL
+);
+CREATE INDEX moments_session ON moments(agent, session_id);
 """
 
 
@@ -226,3 +233,47 @@ def inside_clause(root: Path) -> tuple[str, tuple]:
 
 def _like_prefix(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+# --- correction moments (farm/moments decides what they are; this is where they are kept) ---------
+
+MOMENT_COLUMNS = "id, agent, session_id, turn_id, file, at, text, action, cue, score, tokens, cost_usd"
+
+
+def transcript_files(db: sqlite3.Connection, agent: str, session_id: str) -> list[str]:
+    """The main (not subagent) transcript files of a session, earliest first."""
+    rows = db.execute(
+        "SELECT path FROM files WHERE agent = ? AND session_id = ? AND subagent = 0 ORDER BY start",
+        (agent, session_id),
+    )
+    return [r[0] for r in rows]
+
+
+def replace_moments(db: sqlite3.Connection, agent: str, session_id: str, rows: list[tuple]) -> None:
+    """The session's moments become `rows` (tuples in MOMENT_COLUMNS order)."""
+    db.execute("DELETE FROM moments WHERE agent = ? AND session_id = ?", (agent, session_id))
+    if rows:
+        db.executemany(f"INSERT OR REPLACE INTO moments ({MOMENT_COLUMNS}) VALUES ({', '.join('?' * 12)})", rows)
+
+
+def moment_rows(db: sqlite3.Connection, root: Path | None = None) -> list[tuple]:
+    """Stored moments (MOMENT_COLUMNS, then the session's start), oldest first; only those of
+    sessions that ran inside `root` when given."""
+    where, params = "", ()
+    if root is not None:
+        clause, params = inside_clause(root)
+        where = "WHERE " + clause.replace("cwd", "s.cwd")
+    columns = ", ".join(f"m.{c.strip()}" for c in MOMENT_COLUMNS.split(","))
+    return db.execute(
+        f"SELECT {columns}, s.start FROM moments m LEFT JOIN sessions s "
+        f"ON s.agent = m.agent AND s.session_id = m.session_id {where} ORDER BY m.at, m.id",
+        params,
+    ).fetchall()
+
+
+def session_calls(db: sqlite3.Connection, agent: str, session_id: str) -> list[tuple]:
+    """(ts, model, tier, *usage) of a session's calls, in time order (tiers filled in first)."""
+    return db.execute(
+        f"SELECT ts, model, tier, {', '.join(USAGE_COLUMNS)} FROM calls WHERE agent = ? AND session_id = ? ORDER BY ts",
+        (agent, session_id),
+    ).fetchall()

@@ -58,6 +58,7 @@ class SiteData:
     corrections: list[CorrectionView]
     spend: SpendData | None = None
     audit: list[dict] | None = None
+    inbox: list[dict] = field(default_factory=list)  # `farm inbox --json` groups (from this machine's store)
     repo_url: str | None = None
     warnings: list[str] = field(default_factory=list)
 
@@ -73,8 +74,14 @@ def collect(farm: Farm, *, repo_url: str | None = None) -> SiteData:
     corrections = [_view(farm, row, tracked[row.id]) for row in rows]
     return SiteData(
         name=farm.root.name, corrections=corrections, spend=spend_data(farm, sessions),
-        audit=findings, repo_url=repo_url, warnings=list(refresh.warnings),
+        audit=findings, inbox=inbox_groups(farm), repo_url=repo_url, warnings=list(refresh.warnings),
     )
+
+
+def inbox_groups(farm: Farm) -> list[dict]:
+    from farm.moments.inbox import inbox
+
+    return [g.as_json() for g in inbox(farm)]
 
 
 def audit_findings(farm: Farm, index, tracked: list) -> list[dict] | None:

@@ -51,7 +51,7 @@ class Asset:
 
 
 NAV = (("index.md", "Home"), ("corrections/index.md", "Corrections"), ("spend.md", "Spend"),
-       ("audit.md", "Audit"), ("tags.md", "Tags"), ("kinds.md", "Kinds"), ("task-types.md", "Task types"))
+       ("audit.md", "Audit"), ("inbox.md", "Inbox"), ("tags.md", "Tags"), ("kinds.md", "Kinds"), ("task-types.md", "Task types"))
 
 
 def site_pages(data: SiteData, link: Link) -> list[Page | Asset]:
@@ -63,6 +63,7 @@ def site_pages(data: SiteData, link: Link) -> list[Page | Asset]:
         corrections_page(data, link),
         spend_page(data, link),
         audit_page(data.audit, link),
+        inbox_page(data.inbox),
         tags_page(data, link),
         kinds_page(data, link),
         task_types_page(data, link),
@@ -358,6 +359,27 @@ def audit_page(findings: list[dict] | None, link: Link) -> Page:
                      + (f'<p>Next step: {esc(f["next_step"])}</p>' if f.get("next_step") else "") + "</div>")
     parts.append(_html("".join(items)))
     return Page("audit.md", "Audit", _join(parts), nav="Audit")
+
+
+def inbox_page(groups: list[dict]) -> Page:
+    """`farm inbox` as a page: correction moments no correction covers, costliest first."""
+    parts = ["# Inbox"]
+    if not groups:
+        parts.append(_p("No uncovered correction moments in the sessions imported on this machine "
+                        "(<code>farm sessions import</code> finds them)."))
+        return Page("inbox.md", "Inbox", _join(parts), nav="Inbox")
+    parts.append(_p("Moments in which a person rejected, undid or repaired what the agent did, that no "
+                    "correction covers yet: the costliest first, look-alikes grouped. Capture one with the "
+                    "command under it."))
+    items = []
+    for g in groups:
+        cost = "price unknown" if g.get("cost_usd") is None else money(g["cost_usd"])
+        items.append(f'<div class="farm-finding"><p><span class="farm-badge">{esc(g.get("cue") or "moment")}</span> '
+                     f'<strong>{esc(cost)}</strong> · {int(g.get("count", 0))} time(s) in '
+                     f'{int(g.get("sessions", 0))} session(s)</p><blockquote>{esc(g.get("text", ""))}</blockquote>'
+                     f'<p><code>{esc(g.get("capture", ""))}</code></p></div>')
+    parts.append(_html("".join(items)))
+    return Page("inbox.md", "Inbox", _join(parts), nav="Inbox")
 
 
 def _plain(value, key: str = "") -> str:
