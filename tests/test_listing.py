@@ -50,7 +50,7 @@ def test_one_csv_option_across_listings(farm):
     assert len(rows) == 3 and {"id", "status", "landed_at"} <= set(rows[0]) and a in {r["id"] for r in rows}
     both = run_farm("list", "--json", "--csv")
     assert both.code == 2 and "one of --json and --csv" in both.err
-    for command in (["spend", "--by", "model"], ["sessions", "list"]):
+    for command in (["spend", "--by", "model"], ["sessions", "list"], ["sessions", "moments"], ["inbox"]):
         result = run_farm(*command, "--csv")
         assert result.code == 0, (command, result.err)
 

@@ -361,9 +361,8 @@ def _find(session_id: str):
 
 @sessions.command("moments")
 @click.option("--repo", type=click.Path(path_type=Path), help="Only moments of sessions whose cwd is inside this folder.")
-@click.option("--json", "as_json", is_flag=True,
-              help='Print {"moments": [{"session_id", "turn_id", "at", "text", "cue", "cost_usd", "correction", "score"}]}.')
-def moments(repo: Path | None, as_json: bool) -> None:
+@output_options('Print {"moments": [{"session_id", "turn_id", "at", "text", "cue", "cost_usd", "correction", "score"}]}.')
+def moments(repo: Path | None, output: str | None) -> None:
     """Correction moments: user turns that reject, undo or repair what the agent just did.
 
     Found while importing. `correction` is the correction farm's matcher says the moment
@@ -375,18 +374,22 @@ def moments(repo: Path | None, as_json: bool) -> None:
     matched = _matched(found)
     rows = [{**m.as_json(), "correction": matched.get(m.id, (None, 0.0))[0],
              "match_score": matched.get(m.id, (None, 0.0))[1]} for m in found]
-    if as_json:
+    if output == "json":
         echo_json({"moments": rows})
+        return
+    if output == "csv":
+        echo_csv(rows)
         return
     if not rows:
         click.echo("no correction moments found (run `farm sessions import`)")
         return
-    click.echo(table(
-        ["id", "session", "at", "cue", "cost", "correction", "turn"],
-        [(r["id"], r["session_id"][:8], (r["at"] or "-")[:16], r["cue"] or "-",
-          money(r["cost_usd"]) if r["cost_usd"] is not None else "price unknown", r["correction"] or "-",
-          safe(r["text"][:60])) for r in rows],
-    ))
+    from farm.output import fit, fits_terminal
+
+    headers = ["id", "session", "at (UTC)", "cue", "cost", "correction", "turn"]
+    body = [(r["id"], r["session_id"][:8], (r["at"] or "-")[:16].replace("T", " "), r["cue"] or "-",
+             money(r["cost_usd"]) if r["cost_usd"] is not None else "price unknown", r["correction"] or "-",
+             " ".join(r["text"].split())) for r in rows]
+    page(table(headers, fit(headers, body, shrink=len(headers) - 1, wide=not fits_terminal())))
 
 
 def _matched(found) -> dict:
