@@ -327,13 +327,16 @@ def _choose_match(farm, miss, asker: Asker):
     shown = [m for m in matcher.match(f"{miss.title}\n{miss.what}", limit=3) if m.score >= matcher.threshold / 2]
     if not shown:
         return None
+    from farm.ids import short_correction_ids
+
     by_id = {r.id: r for r in rows}
-    click.echo(f"Corrections this may repeat (score out of 100; {matcher.threshold:.0f} or more, "
-               "well ahead of the next, is a recurrence):", err=True)
+    short = short_correction_ids(by_id)
+    click.echo(f"Corrections this may repeat (score of 100; {matcher.threshold:.0f} or more, well ahead "
+               "of the next, is a recurrence):", err=True)
     for n, m in enumerate(shown, 1):
-        verdict = "  ← farm: a recurrence" if m.recurrence else ""
-        click.echo(f"  {n}) {m.score:4.0f}  {safe(m.id)}  {safe(truncate(m.title, 50))}{verdict}", err=True)
-        click.echo(f"           rule: {safe(truncate(' '.join(by_id[m.id].rule.split()), 66))}", err=True)
+        verdict = "  ← a recurrence" if m.recurrence else ""
+        click.echo(f"  {n}) {m.score:3.0f}  {short[m.id]}  {safe(truncate(m.title, 44))}{verdict}", err=True)
+        click.echo(f"       rule: {safe(truncate(' '.join(by_id[m.id].rule.split()), 66))}", err=True)
     choices = [str(n) for n in range(1, len(shown) + 1)] + ["n"]
     default = "1" if shown[0].recurrence else "n"
     answer = asker.prompt(f"A recurrence of {'/'.join(choices[:-1])}, or n for a new correction",
