@@ -331,8 +331,8 @@ def _choose_match(farm, miss, asker: Asker):
 
     by_id = {r.id: r for r in rows}
     short = short_correction_ids(by_id)
-    click.echo(f"Corrections this may repeat (score of 100; {matcher.threshold:.0f} or more, well ahead "
-               "of the next, is a recurrence):", err=True)
+    click.echo("Corrections this may repeat, with their rules (score out of 100;", err=True)
+    click.echo(f"{matcher.threshold:.0f} or more, well ahead of the next, is a recurrence):", err=True)
     for n, m in enumerate(shown, 1):
         verdict = "  ← a recurrence" if m.recurrence else ""
         click.echo(f"  {n}) {m.score:3.0f}  {short[m.id]}  {safe(truncate(m.title, 44))}{verdict}", err=True)
