@@ -101,7 +101,12 @@ def capture(
     `recurrence_of` names the correction it repeats (a person chose it); `dry_run`
     plans the files and writes nothing."""
     miss = clean_miss(miss)
-    write = (lambda planned: Written(files=[p.path for p in planned])) if dry_run else (lambda planned: write_files(farm, planned))
+
+    def write(planned: list[Planned], required: tuple[str, ...] = ()) -> Written:
+        if dry_run:
+            return Written(files=[p.path for p in planned])
+        return write_files(farm, planned, required=required)
+
     with farm_lock(farm) as recovered:
         with farm.index() as (index, refresh):
             rows = index.corrections()
@@ -116,8 +121,8 @@ def capture(
                 result = CaptureResult(match.id, match.id, write(planned), match.score, planned=planned)
                 message = f"farm: recurrence of {match.id}"
             else:
-                correction_id, planned = _plan_new(farm, miss, rows)
-                result = CaptureResult(correction_id, None, write(planned), planned=planned)
+                correction_id, planned, required = _plan_new(farm, miss, rows)
+                result = CaptureResult(correction_id, None, write(planned, required), planned=planned)
                 message = f"farm: capture {result.id}"
         result.warnings = [*([recovered] if recovered else []), *refresh.warnings]
         if not dry_run:
@@ -141,7 +146,8 @@ def _best_recurrence(farm: Farm, rows, miss: Miss):
     return best[0] if best and best[0].recurrence else None
 
 
-def _plan_new(farm: Farm, miss: Miss, rows) -> tuple[str, list[Planned]]:
+def _plan_new(farm: Farm, miss: Miss, rows) -> tuple[str, list[Planned], tuple[str, ...]]:
+    """The new correction's id, its files, and the one the write door must not leave out."""
     taken = {r.id for r in rows}
     correction_id = miss.id if miss.id and miss.id not in taken else model.new_id(miss.title)
     while correction_id in taken:
@@ -153,9 +159,10 @@ def _plan_new(farm: Farm, miss: Miss, rows) -> tuple[str, list[Planned]]:
     )
     peers = [row_to_correction(r) for r in rows if r.kind == miss.kind and r.status == "active"]
     planned = plan(Context(farm=farm, correction=correction, options=miss.options, peers=[*peers, correction]))
-    planned.append(Planned(f"{farm.config['corrections_dir']}/{correction.id}.md", model.dump_correction(correction)))
+    own = f"{farm.config['corrections_dir']}/{correction.id}.md"
+    planned.append(Planned(own, model.dump_correction(correction)))
     planned.append(event_file(farm, _event("miss", correction.id, miss)))
-    return correction.id, planned
+    return correction.id, planned, (own,)
 
 
 def _event(kind: str, correction_id: str, miss: Miss) -> Event:

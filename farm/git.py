@@ -87,6 +87,11 @@ def init_repo(path: Path) -> Path:
     return path
 
 
+def common_dir(root: Path) -> Path:
+    """The folder a linked worktree shares with its main repository (for others, the git dir)."""
+    return Path(_repo(root).common_dir)
+
+
 def git_dir(root: Path) -> Path:
     return Path(_repo(root).git_dir)
 
@@ -154,7 +159,18 @@ def path_states(root: Path, paths: list[str]) -> dict[str, PathState]:
         states[path] = PathState(code)
     if any(state.code[0] == "D" for state in states.values()):
         _staged_renames(root, states)
+    for path in _hidden_changes(root, [p for p in paths if p not in states]):
+        states[path] = PathState(" M")
     return states
+
+
+def _hidden_changes(root: Path, paths: list[str]) -> list[str]:
+    """Tracked paths flagged skip-worktree or assume-unchanged: `git status` does not show
+    their edits, but they are the person's, so farm treats them as changed."""
+    if not paths:
+        return []
+    out = _repo(root).git.ls_files("-v", "-z", "--", *paths)
+    return [entry[2:] for entry in out.split("\0") if len(entry) > 2 and (entry[0] == "S" or entry[0].islower())]
 
 
 def _staged_renames(root: Path, states: dict[str, PathState]) -> None:
@@ -215,7 +231,8 @@ def _index_lock(gdir: Path, wait: float | None = None):
         lock.unlink(missing_ok=True)
 
 
-def commit_paths(root: Path, paths: list[str], message: str, when: datetime | None = None) -> str | None:
+def commit_paths(root: Path, paths: list[str], message: str, when: datetime | None = None,
+                 made=lambda sha: None) -> str | None:
     """Commit exactly `paths` (relative to root) on the current branch; whatever else is
     staged stays staged. Returns the new commit, or None when the paths were unchanged.
 
@@ -225,7 +242,8 @@ def commit_paths(root: Path, paths: list[str], message: str, when: datetime | No
     moved by compare-and-swap and the real index takes these paths in one rename. HEAD and
     the index move together or not at all: any failure before the branch moved leaves both
     as they were and raises GitStateError; nothing can fail after it. `when` back-dates the
-    commit (the demo farm's history).
+    commit (the demo farm's history). `made(sha)` is told the new commit before the branch
+    moves, so a journal can recognise it later.
     """
     import tempfile
 
@@ -236,8 +254,10 @@ def commit_paths(root: Path, paths: list[str], message: str, when: datetime | No
         raise GitStateError(f"not committing: {state.blocker}")
     repo = _repo(root)
     gdir = Path(repo.git_dir)
-    head = None if state.unborn else repo.head.commit.hexsha
-    dated = {"GIT_AUTHOR_DATE": when.isoformat(), "GIT_COMMITTER_DATE": when.isoformat()} if when else {}
+    head = _head(repo)
+    # farm's commits are dated now (or `when`): never by dates a git hook left in the environment
+    dated = {"GIT_AUTHOR_DATE": when.isoformat(), "GIT_COMMITTER_DATE": when.isoformat()} if when else {
+        "GIT_AUTHOR_DATE": "", "GIT_COMMITTER_DATE": ""}
     moved = False
     try:
         with tempfile.TemporaryDirectory(dir=gdir, prefix="farm-commit-") as tmp, _index_lock(gdir) as lock:
@@ -255,7 +275,8 @@ def commit_paths(root: Path, paths: list[str], message: str, when: datetime | No
             sha = repo.git.commit_tree(tree, *parents, *sign, "-m", message, env=dated)
             next_index = _next_index(repo, gdir, Path(tmp), paths, private, len(tree))
             subject = message.splitlines()[0] if message.strip() else "farm"
-            repo.git.update_ref("-m", f"commit: {subject}", "HEAD", sha, *([head] if head else ["0" * 40]))
+            made(sha)
+            repo.git.update_ref("-m", f"commit: {subject}", "HEAD", sha, head or "0" * len(tree))
             moved = True  # from here on the commit has landed: nothing may report a failure
             try:
                 os.replace(next_index, lock)  # git's own protocol: the lock file's content becomes the index
@@ -513,8 +534,21 @@ def merge_file(root: Path, ours: str, base: str, theirs: str) -> tuple[str, bool
 
 
 def head_sha(root: Path) -> str | None:
-    repo = _repo(root)
-    return repo.head.commit.hexsha if repo.head.is_valid() else None
+    return _head(_repo(root))
+
+
+def _head(repo) -> str | None:
+    """HEAD's commit, or None on an unborn branch (asked of git: GitPython misreads SHA-256 repos)."""
+    status, out, _ = repo.git.execute(["git", "rev-parse", "-q", "--verify", "HEAD^{commit}"],
+                                      with_extended_output=True, with_exceptions=False)
+    return out.strip() if status == 0 and out.strip() else None
+
+
+def is_ancestor(root: Path, sha: str, of: str = "HEAD") -> bool:
+    """Whether commit `sha` is in the history of `of` (a commit farm made that has since been built on)."""
+    status, _, _ = _repo(root).git.execute(["git", "merge-base", "--is-ancestor", sha, of],
+                                           with_extended_output=True, with_exceptions=False)
+    return status == 0
 
 
 def changed_in(root: Path, sha: str) -> list[str]:

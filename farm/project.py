@@ -96,16 +96,7 @@ def init_farm(path: Path | None = None) -> InitResult:
     result = InitResult(root=root)
     with farm_lock(farm):
         change = Change(farm)
-        planned = [
-            *_missing(farm, f"{farm.config['corrections_dir']}/log/.gitkeep", ""),
-            *_missing(farm, f"{farm.config['templates_dir']}/README.md", TEMPLATES_README),
-            *_missing(farm, "mkdocs.yml", MKDOCS_YML.format(name=root.name)),
-            *_config_file(farm),
-            _gitignore(farm),
-        ]
-        for rel, old, new in planned:
-            if new is None or new == old:
-                continue
+        for rel, old, new in init_plan(farm):
             change.write(rel, new)
             (result.changed if old is not None else result.created).append(rel)
         written = change.commit("farm init", commit=False)
@@ -113,6 +104,19 @@ def init_farm(path: Path | None = None) -> InitResult:
     result.created = [p for p in result.created if p not in gone]
     result.changed = [p for p in result.changed if p not in gone]
     return result
+
+
+def init_plan(farm: Farm) -> list[tuple[str, str | None, str]]:
+    """What `farm init` writes here: (path, its text now or None, its new text), only what changes.
+    `farm seed` puts these in its own change, so a target is seeded whole or not at all."""
+    planned = [
+        *_missing(farm, f"{farm.config['corrections_dir']}/log/.gitkeep", ""),
+        *_missing(farm, f"{farm.config['templates_dir']}/README.md", TEMPLATES_README),
+        *_missing(farm, "mkdocs.yml", MKDOCS_YML.format(name=farm.root.name)),
+        *_config_file(farm),
+        _gitignore(farm),
+    ]
+    return [(rel, old, new) for rel, old, new in planned if new is not None and new != old]
 
 
 def _missing(farm: Farm, rel: str, content: str) -> list[tuple[str, None, str]]:

@@ -35,5 +35,5 @@ def retire(farm: Farm, correction_id: str, why: str, *, commit: bool = True) -> 
                 planned += [p for p in plan(Context(farm, correction, peers=peers)) if not p.whole_file]
         event = model.Event(type="retire", correction=correction_id, at=model.now(), text=why)
         planned.append(event_file(farm, event))
-        written = write_files(farm, planned)
+        written = write_files(farm, planned, required=(row.path,))
         return commit_written(farm, written, f"farm: retire {correction_id}", commit=commit)

@@ -67,6 +67,7 @@ class SeedResult:
 def seed(source: Farm, target: Path, selection: Selection, *, dry_run: bool = False, check: bool = False,
          merge: bool = False, commit: bool = True, source_name: str | None = None) -> SeedResult:
     """Seed `target` (the top of a git work tree) with `source`'s corrections."""
+    from farm.project import init_plan
     from farm.writer import farm_lock
 
     target_root = _target_root(target, source.root)
@@ -78,13 +79,14 @@ def seed(source: Farm, target: Path, selection: Selection, *, dry_run: bool = Fa
         plan, more = _plan(source, target_farm, corrections, origin, merge, is_farm)
         initialized = [] if is_farm else ["farm init"]
         return SeedResult(origin, target_root, [c.id for c in corrections], plan, initialized, None, warnings + more)
-    initialized, init_dirty = _init_target(target_root)
     target_farm = Farm(target_root, load_config(target_root))
     with farm_lock(target_farm) as recovered:
-        plan, more = _plan(source, target_farm, corrections, origin, merge, True)
+        init = [] if is_farm else init_plan(target_farm)
+        plan, more = _plan(source, target_farm, corrections, origin, merge, is_farm)
         more[:0] = [f"{target_root}: {recovered}"] if recovered else []
         message = _message(len(corrections), origin)
-        written = apply(target_farm, plan, message, commit=commit, also_commit=init_dirty)
+        written = apply(target_farm, plan, message, commit=commit, first=[(rel, new) for rel, _, new in init])
+    initialized = [rel for rel, _, _ in init]
     if not plan.conflicts:
         remember_clean(target_farm)  # the target's agent files are now what its own sync would write
     return SeedResult(origin, target_root, [c.id for c in corrections], plan, initialized, written, warnings + more)
@@ -151,17 +153,6 @@ def _target_root(target: Path, source_root: Path) -> Path:
     if root.resolve() == source_root.resolve():
         raise InvalidInput(f"{target} is this farm itself; use `farm sync` to update its own agent files")
     return root
-
-
-def _init_target(root: Path) -> tuple[list[str], dict[str, bool]]:
-    """`farm init` in the target when it is not a farm; its files join farm's commit
-    unless they held the person's own uncommitted changes."""
-    from farm.project import init_farm
-
-    dirty_before = git.dirty_paths(root, [p for p in (".gitignore", "pyproject.toml") if (root / p).exists()])
-    result = init_farm(root)
-    touched = result.created + result.changed
-    return touched, {p: p in dirty_before for p in touched}
 
 
 # --- choosing ---------------------------------------------------------------

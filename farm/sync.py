@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
@@ -94,24 +95,30 @@ class AgentPlan:
     notes: list[str]
     block_lines: frozenset[str]
     layout: Layout | None = None
+    root: Path | None = None
 
     def may_remove(self, path: str) -> bool:
-        """Whether `path` is a file farm's own sync rules write, so one it no longer wants may go.
+        """Whether `path` is a file farm's own sync rules write here, so one it no longer wants may go.
         The manifest is input, not authority: a path it names that these rules cannot produce
-        (README.md, .git/HEAD, src/…) is never removed, whatever its entry says."""
-        return self.layout is not None and farm_writes(self.layout, path)
+        (README.md, .git/HEAD, an agent file not enabled, a skill farm did not write) is never
+        removed, whatever its entry says."""
+        return self.layout is not None and self.root is not None and farm_writes(self.root, self.layout, path)
 
 
-def farm_writes(lay: Layout, path: str) -> bool:
-    """Whether sync's rules could produce `path` under this layout: a prompt file, a generator's
-    rules file, an extra agent file, or `<skills folder>/<name>/SKILL.md`."""
-    prompt_files = {p for p, _ in lay.prompt} | set(lay.generated_prompt_files) | set(EXTRA_AGENT_FILES)
-    prompt_files |= {rules for _, rules, _ in GENERATORS.values()}
-    if path in prompt_files:
+def farm_writes(root: Path, lay: Layout, path: str) -> bool:
+    """Whether sync's rules produce `path` under this layout: an enabled prompt file or the
+    generator's rules file (farm removes only its block from a block file), or
+    `<skills folder>/<name>/SKILL.md` that carries farm's `farm-correction:` mark."""
+    if path in {p for p, _ in lay.prompt} | set(lay.generated_prompt_files):
         return True
     parts = PurePosixPath(path)
-    skill_dirs = {*lay.skill_dirs, *lay.skill_name_dirs, *(skills for _, _, skills in GENERATORS.values())}
-    return parts.name == "SKILL.md" and parts.parent.parent.as_posix() in skill_dirs
+    if parts.name != "SKILL.md" or parts.parent.parent.as_posix() not in {*lay.skill_dirs, *lay.skill_name_dirs}:
+        return False
+    try:
+        text = read_text(root, path) or ""
+    except InvalidInput:
+        return False
+    return re.search(r"^\s*farm-correction:\s*\S", text, re.M) is not None
 
 
 def plan_agent_files(farm: Farm, corrections: list[Correction], manifest: Manifest) -> AgentPlan:
@@ -135,7 +142,7 @@ def plan_agent_files(farm: Farm, corrections: list[Correction], manifest: Manife
     skills = [c for c in corrections if c.kind == "skill" and c.status == "active"]
     names, notes = skill_names(farm, lay, skills, manifest)
     desired += _skill_files(farm, lay, skills, names, artifacts)
-    return AgentPlan(desired, artifacts, notes, block_lines, lay)
+    return AgentPlan(desired, artifacts, notes, block_lines, lay, farm.root)
 
 
 def prompt_text(farm: Farm, style: str, corrections: list[Correction]) -> str:
@@ -443,21 +450,20 @@ def _only_farm_lines(text: str, lines: frozenset[str]) -> bool:
 # --- writing ----------------------------------------------------------------
 
 
-def apply(farm: Farm, plan: Plan, message: str, *, commit: bool = True, also_commit: dict[str, bool] | None = None):
+def apply(farm: Farm, plan: Plan, message: str, *, commit: bool = True, first: list[tuple[str, str]] = ()):
     """Write the plan's files, the manifest and the kept bases through one write-door Change;
-    commit exactly them. `also_commit` adds files `farm init` wrote just before:
-    path -> had the person's changes (those stay out of the commit)."""
+    commit exactly them. `first` are more files for the same change (`farm seed` puts the
+    target's `farm init` files there, so a seed lands whole or not at all)."""
     from farm.writer import Change
 
     writes, removes = _file_operations(farm.root, plan)
     change = Change(farm, bulk=True)
+    for rel, text in first:
+        change.write(rel, text)
     for rel, text in writes.items():
         change.write(rel, text)
     for rel in removes:
         change.remove(rel)
-    for rel, was_dirty in (also_commit or {}).items():
-        if not was_dirty:
-            change.vouch(rel)
     change.apply()
     _keep_merge_bases(farm.root, plan, writes, commit)
     return change.commit(message, commit=commit)

@@ -113,15 +113,21 @@ class Change:
         self._written: Written | None = None
         self._commit_paths: list[str] = []
         self._vouched: list[str] = []
+        self._required: set[str] = set()
+        self._made: str | None = None
         self._journal_open = False
 
-    def write(self, rel: str, content: str | bytes) -> None:
-        """Plan `rel` to hold `content` (encoded now: a text that cannot be written fails before anything is)."""
+    def write(self, rel: str, content: str | bytes, *, required: bool = False) -> None:
+        """Plan `rel` to hold `content` (encoded now: a text that cannot be written fails before
+        anything is). A `required` file is what the change is for: if the person's state of it
+        means farm must leave it alone, the whole change is refused instead."""
         try:
             data = content.encode("utf-8") if isinstance(content, str) else bytes(content)
         except UnicodeEncodeError:
             raise InvalidInput(f"{rel}: the text holds characters that are not valid Unicode; nothing was written") from None
         self._add(rel, data)
+        if required:
+            self._required.add(next(reversed(self._targets)))
 
     def remove(self, rel: str) -> None:
         self._add(rel, None)
@@ -135,8 +141,11 @@ class Change:
         if self._written is not None:
             raise RuntimeError("a change cannot grow after it was applied")
         path = inside(self.farm.root, rel)
-        git_rel = path.relative_to(self.farm.root.resolve()).as_posix()
+        top = self.farm.root.resolve()
+        git_rel = path.relative_to(top).as_posix()
+        _refuse_other_repositories(self.farm.root, top, path, rel)
         require_regular(path, rel)
+        self._targets.pop(git_rel, None)  # the same file twice (a symlinked folder): the last write wins
         self._targets[git_rel] = _Target(rel, path, git_rel, data)
 
     # -- applying ------------------------------------------------------------------
@@ -151,6 +160,8 @@ class Change:
         written, skipped, notes = [], [], []
         for t in targets:
             reason = _leave_alone(t, states.get(t.git_rel))
+            if reason and t.git_rel in self._required:
+                raise InvalidInput(f"{t.git_rel} {reason.replace('was left alone', 'cannot be changed')}; nothing was written")
             if reason:
                 skipped.append(t.git_rel)
                 notes.append(f"{t.git_rel} {reason}")
@@ -213,7 +224,11 @@ class Change:
             self.rollback()
             raise GitStateError(f"{exc}; farm undid its change") from None
         except BaseException:
-            self.rollback()
+            if self._made and git.is_ancestor(self.farm.root, self._made):
+                git.unstage(self.farm.root, self._commit_paths)  # landed: the index catches up, nothing is undone
+                self._close()
+            else:
+                self.rollback()
             raise
         self._close()
         return written
@@ -228,9 +243,22 @@ class Change:
             written.not_committed = list(written.files)
             written.note = _join(written.note, f"not committed: {blocker}")
             return
+        inside_git = _running_git_commit()
+        if inside_git:
+            written.not_committed = list(written.files)
+            written.note = _join(written.note, f"not committed: {inside_git}")
+            return
         if self._commit_paths:
             with _hooks_see_lock(self.farm):
-                written.commit = git.commit_paths(self.farm.root, self._commit_paths, message, when)
+                written.commit = git.commit_paths(self.farm.root, self._commit_paths, message, when, made=self._journal_commit)
+
+    def _journal_commit(self, sha: str) -> None:
+        """Note the commit in the journal before the branch moves: recovery then knows it by its id."""
+        self._made = sha
+        if self._journal_open:
+            journal = _read_journal(self.farm) or {}
+            journal["made"] = sha
+            atomic_write(_journal_path(self.farm), json.dumps(journal))
 
     def rollback(self) -> list[str]:
         """Undo farm's writes (only where a file still holds farm's bytes); what was left, said."""
@@ -244,6 +272,27 @@ class Change:
         if self._journal_open:
             _journal_path(self.farm).unlink(missing_ok=True)
             self._journal_open = False
+
+
+def _refuse_other_repositories(root: Path, top: Path, path: Path, rel: str) -> None:
+    """A path in git's own folder, whatever it is called (`--separate-git-dir`), or inside a
+    repository nested in this one, is not this work tree's: refused before anything is written."""
+    for gdir in {git.git_dir(root).resolve(), git.common_dir(root).resolve()}:
+        if path == gdir or path.is_relative_to(gdir):
+            raise InvalidInput(f"{rel} lies in this repository's git folder, which farm never touches")
+    folder = path.parent
+    while folder != top and folder.is_relative_to(top):
+        if (folder / ".git").exists():
+            raise InvalidInput(f"{rel} lies inside another git repository ({folder.relative_to(top).as_posix()}/); farm writes only this one")
+        folder = folder.parent
+
+
+def _running_git_commit() -> str | None:
+    """Inside a git hook (git hands its hooks GIT_INDEX_FILE, and a commit holds the index
+    lock meanwhile), farm writes and leaves committing to the person: it would wait on git."""
+    if os.environ.get("GIT_INDEX_FILE") and os.environ.get(_HELD_ENV) is None:
+        return "GIT_INDEX_FILE is set (farm seems to run inside a git hook)"
+    return None
 
 
 def _leave_alone(t: _Target, state: git.PathState | None) -> str | None:
@@ -293,11 +342,12 @@ def event_file(farm: Farm, event: model.Event) -> Planned:
     return Planned(f"{farm.config['corrections_dir']}/{model.event_path(event)}", model.dump_event(event))
 
 
-def write_files(farm: Farm, planned: list[Planned], *, bulk: bool = False) -> Written:
-    """Write `planned` (under farm_lock) through one Change; `commit_written` finishes it."""
+def write_files(farm: Farm, planned: list[Planned], *, bulk: bool = False, required: tuple[str, ...] = ()) -> Written:
+    """Write `planned` (under farm_lock) through one Change; `commit_written` finishes it.
+    `required` names the files the change is for (see `Change.write`)."""
     change = Change(farm, bulk=bulk)
     for item in planned:
-        change.write(item.path, item.content)
+        change.write(item.path, item.content, required=item.path in required)
     return change.apply()
 
 
@@ -373,6 +423,9 @@ def _undo(farm: Farm, journal: dict) -> list[str]:
 
 
 def _landed(farm: Farm, journal: dict) -> bool:
+    made = journal.get("made")
+    if isinstance(made, str) and made:
+        return git.is_ancestor(farm.root, made)  # even when the person has committed on top since
     head = git.head_sha(farm.root)
     wanted = set(journal.get("commit") or [])
     if not wanted or head is None or head == journal.get("head"):

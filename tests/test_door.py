@@ -329,7 +329,7 @@ def test_an_interrupt_during_the_commit_undoes_the_writes(farm, monkeypatch):
     assert porcelain(farm) == "" and leftovers(farm) == []
 
 
-def test_git_dir_and_index_in_the_environment_cannot_redirect_farm(farm, tmp_path, monkeypatch):
+def test_git_dir_and_work_tree_in_the_environment_cannot_redirect_farm(farm, tmp_path, monkeypatch):
     other = tmp_path / "other"
     other.mkdir()
     git(other, "init", "-q", "-b", "main")
@@ -337,14 +337,24 @@ def test_git_dir_and_index_in_the_environment_cannot_redirect_farm(farm, tmp_pat
     other_head = head(other)
     monkeypatch.setenv("GIT_DIR", str(other / ".git"))
     monkeypatch.setenv("GIT_WORK_TREE", str(other))
-    monkeypatch.setenv("GIT_INDEX_FILE", str(tmp_path / "stray-index"))
     result = capture()
-    for name in ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE"):
+    for name in ("GIT_DIR", "GIT_WORK_TREE"):
         monkeypatch.delenv(name)
     assert result.code == 0, result.err
     assert head(other) == other_head
     assert f"corrections/{result.json()['id']}.md" in committed_files(farm)
     assert porcelain(farm) == ""
+
+
+def test_inside_a_git_hook_farm_writes_and_leaves_the_commit_to_git(farm, tmp_path, monkeypatch):
+    """GIT_INDEX_FILE is what git hands its hooks; a farm started there must not wait on git's lock."""
+    before = head(farm)
+    monkeypatch.setenv("GIT_INDEX_FILE", str(farm / ".git" / "index.lock"))
+    result = capture()
+    monkeypatch.delenv("GIT_INDEX_FILE")
+    assert result.code == 0, result.err
+    assert head(farm) == before and "inside a git hook" in result.json()["note"]
+    assert leftovers(farm) == []
 
 
 # --- M8: settings cannot point writes outside the repo --------------------------------------
@@ -677,3 +687,137 @@ def test_every_command_in_every_git_state_keeps_head_and_index_together(tmp_path
         assert staged_now == staged_before  # HEAD and the index moved together: nothing of farm's shows as staged
     gdir = Path(git(where, "rev-parse", "--absolute-git-dir").strip())
     assert not (gdir / "farm-journal.json").exists() and not (gdir / "index.lock").exists()
+
+
+# --- the second round of attacks on the door ---------------------------------------------
+
+
+def test_an_interrupt_after_the_branch_moved_keeps_the_landed_commit(farm, monkeypatch):
+    from farm import git as farm_git
+
+    real = farm_git.commit_paths
+
+    def landed_then_interrupted(*args, **kwargs):
+        real(*args, **kwargs)
+        raise KeyboardInterrupt  # Ctrl-C as update-ref returns
+
+    monkeypatch.setattr(farm_git, "commit_paths", landed_then_interrupted)
+    before = head(farm)
+    result = capture()
+    assert result.code != 0
+    assert head(farm) != before and porcelain(farm) == "" and leftovers(farm) == []
+    assert any(p.startswith("corrections/") and p.endswith(".md") for p in committed_files(farm))
+
+
+def test_recovery_knows_a_landed_commit_even_after_the_person_committed_on_top(farm):
+    from farm.writer import Change
+
+    with pytest.MonkeyPatch.context() as mp:  # never monkeypatch.undo(): it would undo the fixture's chdir too
+        mp.setattr(Change, "_close", lambda self: None)  # killed right after the commit landed
+        result = capture()
+    assert result.code == 0
+    (farm / "README.md").write_text("# my work\n")
+    git(farm, "commit", "-qam", "the person's own commit")
+    cid = result.json()["id"]
+    recovered = run_farm("sync")
+    assert "had landed" in recovered.err + recovered.out
+    assert (farm / "corrections" / f"{cid}.md").exists() and porcelain(farm) == ""
+
+
+def test_a_manifest_cannot_make_sync_remove_a_skill_or_agent_file_farm_did_not_write(farm):
+    (farm / ".github").mkdir()
+    (farm / ".github" / "copilot-instructions.md").write_text("Copilot: be nice\n")
+    (farm / ".claude" / "skills" / "deploy").mkdir(parents=True)
+    (farm / ".claude" / "skills" / "deploy" / "SKILL.md").write_text("---\nname: deploy\ndescription: d\n---\nRun make deploy.\n")
+    (farm / "GEMINI.md").write_text("Gemini rules\n")
+    git(farm, "add", "-A")
+    git(farm, "commit", "-qm", "human files")
+    assert capture().code == 0 and run_farm("sync").code == 0
+    theirs = [".github/copilot-instructions.md", ".claude/skills/deploy/SKILL.md", "GEMINI.md"]
+    manifest = json.loads((farm / ".farm" / "manifest.json").read_text())
+    for path in theirs:
+        manifest["entries"][path] = {"hash": git(farm, "hash-object", path).strip(), "owner": "sync"}
+    (farm / ".farm" / "manifest.json").write_text(json.dumps(manifest, indent=1))
+    git(farm, "commit", "-qam", "manifest tweak")
+    assert run_farm("sync").code in (0, 1)
+    assert all((farm / p).exists() for p in theirs)
+
+
+def test_a_git_folder_by_another_name_is_never_written(tmp_path, monkeypatch):
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    monkeypatch.chdir(repo)
+    git(repo, "init", "-q", "-b", "main", f"--separate-git-dir={repo / '.gitmeta'}")
+    (repo / "README.md").write_text("hi\n")
+    git(repo, "add", "README.md")
+    git(repo, "commit", "-qm", "i")
+    assert run_farm("init").code == 0
+    (repo / "CLAUDE.md").symlink_to(".gitmeta/config")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "link")
+    git(repo, "checkout", "-q", "--detach")
+    config = (repo / ".gitmeta" / "config").read_bytes()
+    result = capture()
+    assert result.code == 2 and "git folder" in result.err
+    assert (repo / ".gitmeta" / "config").read_bytes() == config
+
+
+def test_a_repository_nested_in_the_farm_is_not_written_into(farm):
+    nested = farm / ".claude"
+    nested.mkdir()
+    git(nested, "init", "-q")
+    (nested / "c").write_text("c\n")
+    git(nested, "add", "c")
+    git(nested, "commit", "-qm", "c")
+    result = capture(kind="skill")
+    assert result.code == 2 and "another git repository" in result.err
+    assert git(nested, "status", "--porcelain") == ""
+
+
+@pytest.mark.parametrize("flag", ["--skip-worktree", "--assume-unchanged"])
+def test_edits_hidden_from_git_status_are_still_the_persons(farm, flag):
+    _agents_committed(farm)
+    with (farm / "AGENTS.md").open("a") as fh:
+        fh.write("MY LOCAL PRIVATE TWEAK\n")
+    git(farm, "update-index", flag, "AGENTS.md")
+    result = capture()
+    assert result.code == 0, result.err
+    assert "PRIVATE" not in git(farm, "show", "HEAD:AGENTS.md")
+    letter = git(farm, "ls-files", "-v", "AGENTS.md")[0]
+    assert letter == ("S" if flag == "--skip-worktree" else "h")
+
+
+def test_retire_of_a_correction_farm_must_leave_alone_changes_nothing(farm):
+    cid = capture().json()["id"]
+    before = head(farm)
+    (farm / "corrections" / f"{cid}.md").chmod(0o444)
+    result = run_farm("retire", cid, "--why", "done with it")
+    assert result.code == 2 and "read-only" in result.err
+    assert head(farm) == before and porcelain(farm) == ""
+
+
+def test_seed_into_a_new_repo_commits_its_init_files_with_the_seed(farm, tmp_path):
+    assert capture().code == 0
+    target = tmp_path / "target"
+    target.mkdir()
+    git(target, "init", "-q", "-b", "main")
+    git(target, "commit", "-q", "--allow-empty", "-m", "t")
+    result = run_farm("seed", str(target), "--json")
+    assert result.code == 0, result.err
+    assert "farm.toml" in committed_files(target) and porcelain(target) == ""
+
+
+def test_a_sha256_repository_gets_its_commit(tmp_path, monkeypatch):
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    monkeypatch.chdir(repo)
+    git(repo, "init", "-q", "-b", "main", "--object-format=sha256")
+    (repo / "README.md").write_text("hi\n")
+    git(repo, "add", ".")
+    git(repo, "commit", "-qm", "i")
+    assert run_farm("init").code == 0
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "farm")
+    result = capture()
+    assert result.code == 0, result.err
+    assert len(result.json()["commit"]) == 64 and porcelain(repo) == ""

@@ -292,7 +292,7 @@ def test_match_verdicts_are_kept_until_the_corrections_change(farm, monkeypatch)
         rows = index.corrections()
     monkeypatch.setattr(matchcache, "load_matcher", lambda *a, **k: (_ for _ in ()).throw(AssertionError("rebuilt")))
     assert [mm.correction for mm in match_moments(here, rows, stored_moments(farm))] == [cid]  # from the kept verdicts
-    changed = [r.model_copy(update={"what": "something else entirely"}) if r.id == cid else r for r in rows]
+    changed = [r._replace(what="something else entirely") if r.id == cid else r for r in rows]
     try:
         match_moments(here, changed, stored_moments(farm))
     except AssertionError as exc:
