@@ -11,5 +11,5 @@ from farm.commands.status import STATUS_HELP, listing_options, show_list
 {STATUS_HELP}
 """)
 @listing_options
-def list_(statuses, kinds, sort: str, wide: bool, output: str | None) -> None:
+def list_(statuses, kinds, sort: str | None, wide: bool, output: str | None) -> None:
     show_list(statuses, kinds, sort, wide, output)

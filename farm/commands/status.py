@@ -45,8 +45,9 @@ def listing_options(func):
     for option in reversed([
         click.option("--status", "statuses", multiple=True, type=click.Choice(STATUSES), help="Only corrections with this status (repeatable)."),
         click.option("--kind", "kinds", multiple=True, type=click.Choice(KINDS), help="Only corrections of this kind (repeatable)."),
-        click.option("--sort", type=click.Choice(list(SORTS)), default="status", show_default=True,
-                     help="Row order (status: leaking first, then unproven, holding, retired)."),
+        click.option("--sort", type=click.Choice(list(SORTS)),
+                     help="Row order. The table's default is status (leaking first, then improved, unproven, "
+                          "holding, retired); --json and --csv keep the tracker's order (oldest first) unless asked."),
         click.option("--wide", is_flag=True, help="Full ids and titles, however wide the terminal."),
         output_options(LIST_JSON),
     ]):
@@ -63,20 +64,21 @@ CORRECTION_ID may be any unique prefix of an id, or its six-character suffix
 """)
 @click.argument("correction_id", required=False, shell_complete=complete_correction_id)
 @listing_options
-def status(correction_id: str | None, statuses, kinds, sort: str, wide: bool, output: str | None) -> None:
+def status(correction_id: str | None, statuses, kinds, sort: str | None, wide: bool, output: str | None) -> None:
     if correction_id:
         show_one(correction_id, output == "json")
         return
     show_list(statuses, kinds, sort, wide, output)
 
 
-def show_list(statuses, kinds, sort: str, wide: bool, output: str | None) -> None:
+def show_list(statuses, kinds, sort: str | None, wide: bool, output: str | None) -> None:
     from farm.project import open_farm
 
     farm = open_farm()
     tracked = _tracked(farm, with_text=False)
     tracked = [t for t in tracked if (not statuses or t.status in statuses) and (not kinds or t.kind in kinds)]
-    tracked.sort(key=SORTS[sort])
+    if sort or not output:
+        tracked.sort(key=SORTS[sort or "status"])
     if output == "json":
         echo_json({"corrections": [t.as_json() for t in tracked]})
         return
