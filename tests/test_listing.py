@@ -58,6 +58,8 @@ def test_one_csv_option_across_listings(farm):
 def test_prefixes_and_suffixes_name_a_correction_everywhere(farm):
     a, b, c = _three(farm)
     assert run_farm("show", c[-6:], "--json").json()["id"] == c
+    shown = run_farm("show", c[-6:]).out
+    assert "rule: No TODO in posts." in shown and f"corrections/{c}.md" in shown and "corrections/graders/" in shown
     assert run_farm("status", c[:10], "--json").json()["id"] == c
     ambiguous = run_farm("show", "agent-rewrote")
     assert ambiguous.code == 2 and "ambiguous" in ambiguous.err and a in ambiguous.err and b in ambiguous.err

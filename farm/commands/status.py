@@ -197,8 +197,10 @@ def show_one(correction_id: str, as_json: bool) -> None:
     one = next(t for t in tracked if t.id == wanted)
     if as_json:
         echo_json(one.as_json(with_events=True))
-    else:
-        _history(one)
+        return
+    with farm.index() as (index, _):
+        row = index.correction(wanted)
+    _history(one, row)
 
 
 # Fields the history spells out; any other the tracker gains is listed under "details".
@@ -206,11 +208,15 @@ _SHOWN = {"id", "title", "kind", "status", "created", "landed_at", "misses_befor
           "recurrences_after", "catches", "origin_cost_usd", "est_cost_avoided_usd"}
 
 
-def _history(t) -> None:
+def _history(t, row=None) -> None:
     from farm.ids import short_correction_ids
+    from farm.output import truncate
 
     click.echo(f"{safe(t.id)}  (short: {short_correction_ids([t.id])[t.id]})")
     click.echo(f"  {safe(t.title)}")
+    if row is not None:  # the rule it keeps, and where it lives
+        click.echo(f"  rule: {safe(truncate(' '.join(row.rule.split()), 200))}")
+        click.echo(f"  files: {safe(', '.join([row.path, *row.artifact_list()]))}")
     landed = f"landed {local_time(t.landed_at)}" if t.landed_at else "not landed (uncommitted)"
     click.echo(f"  kind {t.kind}, status {colour(t.status, t.status)}, created {local_time(t.created)}, {landed}")
     click.echo(f"  misses before landing {t.misses_before}, sessions since {t.exposure_sessions}, "
