@@ -358,7 +358,9 @@ def _as_recurrence(miss, row, fields: dict) -> None:
 def _complete_new(farm, miss, fields: dict, asker: Asker, record) -> None:
     miss.rule = _need(fields, asker, "rule", "The rule that prevents it next time")
     if not fields.get("kind") and asker.enabled:
-        click.echo("Kinds: " + "; ".join(f"{k}: {v}" for k, v in KIND_CHOICES.items()), err=True)
+        click.echo("Kinds:", err=True)
+        for kind, text in KIND_CHOICES.items():
+            click.echo(f"  {kind:7} {text}", err=True)
     miss.kind = _need(fields, asker, "kind", "Kind", type=click.Choice(list(KIND_CHOICES)), default="prompt")
     if not asker.enabled:
         return
