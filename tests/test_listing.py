@@ -89,7 +89,7 @@ def test_status_footer_names_uncommitted_farm_files_and_the_command(farm):
     (farm / "corrections" / "log" / "sessions").mkdir(parents=True, exist_ok=True)
     (farm / "corrections" / "log" / "sessions" / "claude-s1.json").write_text(json.dumps({"agent": "claude", "session_id": "s1"}))
     out = run_farm("status").out
-    assert "Not committed yet: 1 farm file(s) (corrections/log/sessions/claude-s1.json)" in out
+    assert "Not committed yet: 1 farm file(s):\n  corrections/log/sessions/claude-s1.json" in out
     assert "git add corrections" in out
     git(farm, "add", "-A")
     git(farm, "commit", "-q", "-m", "sessions")
@@ -131,7 +131,7 @@ def test_session_summaries_written_say_how_to_commit_them(farm, isolated_env):
     (folder / "aa11bb22-0000-4000-8000-000000000009.jsonl").write_text(json.dumps(line, separators=(",", ":")) + "\n")
     out = run_farm("sessions", "import").out
     assert "wrote 1 session summaries" in out and "git add corrections/log/sessions" in out
-    assert "Not committed yet: 1 farm file(s)" in run_farm("status").out
+    assert "Not committed yet: 1 farm file(s):" in run_farm("status").out
 
 
 def test_fields_the_tracker_gains_are_shown_and_still_fit(monkeypatch):

@@ -2,7 +2,7 @@
 
 import click
 
-from farm.output import colour, echo_csv, echo_json, fit, local_time, money, output_options, page, safe, table
+from farm.output import colour, echo_csv, echo_json, fit, fits_terminal, local_time, money, output_options, page, safe, table
 
 STATUS_HELP = """\b
 unproven  landed, but too few sessions since to judge (or not committed yet)
@@ -173,10 +173,16 @@ def _footer(farm) -> list[str]:
         return []
     if not pending:
         return []
-    shown = ", ".join(pending[:4]) + (f", … ({len(pending) - 4} more)" if len(pending) > 4 else "")
+    from farm.output import terminal_width, truncate
+
+    width = terminal_width() if fits_terminal() else 10_000
     folders = sorted({p.split("/", 1)[0] if "/" in p else p for p in pending})
-    return [f"Not committed yet: {len(pending)} farm file(s) ({shown}).",
-            f"  Commit them: git add {' '.join(folders)} && git commit -m 'farm: add farm files'"]
+    lines = [f"Not committed yet: {len(pending)} farm file(s):"]
+    lines += [f"  {truncate(path, width - 2)}" for path in pending[:3]]
+    if len(pending) > 3:
+        lines.append(f"  … and {len(pending) - 3} more")
+    lines.append(f"Commit them: git add {' '.join(folders)} && git commit -m 'farm: add farm files'")
+    return lines
 
 
 def farm_paths(farm) -> list[str]:
