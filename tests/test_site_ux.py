@@ -130,3 +130,11 @@ def test_audit_evidence_reads_as_words_and_money():
                       lambda src, dest, fragment: dest).body
     assert "recurrences after" in body and "cost of recurrences</strong>: $12.58" in body
     assert "recurrences_after" not in body
+
+
+def test_a_skill_shows_its_text_once_for_both_folders(farm):
+    cid = capture("--kind", "skill", kind="skill").json()["id"]
+    build()
+    body = page(farm, f"corrections/{cid}.html")
+    assert body.count("(the same text as above)") == 1
+    assert ".agents/skills/" in body and ".claude/skills/" in body

@@ -179,7 +179,7 @@ def correction_page(c: CorrectionView, data: SiteData, link: Link) -> Page:
         "## What went wrong", _html(f'<div class="farm-prose">{prose(c.what)}</div>'),
         "## Rule", _html(f'<div class="farm-prose">{prose(c.rule)}</div>'),
         "## Artifact", _p(esc(KIND_HELP.get(c.kind, c.kind)) + "."),
-        *[_artifact(a, data.repo_url) for a in c.artifacts],
+        *_artifacts(c.artifacts, data.repo_url),
         "## Status and evidence", _p(f"<strong>{t.status}</strong>: {esc(STATUS_HELP[t.status])}."),
         _figures(c), "### Events", _events(t.events, data.repo_url),
     ]
@@ -194,6 +194,19 @@ def _tag_links(tags: list[str], link: Link, src: str) -> str:
         return ""
     items = ", ".join(f'<a href="{link(src, "tags.md", anchor("tag", tag))}">{esc(tag)}</a>' for tag in tags)
     return f'<p class="farm-tags">Tags: {items}</p>'
+
+
+def _artifacts(artifacts, repo_url: str | None) -> list[str]:
+    """Each artifact with its text, but a copy of one already shown (a skill's SKILL.md in both
+    .claude/ and .agents/) as its path only."""
+    out, seen = [], set()
+    for a in artifacts:
+        if a.text is not None and a.text in seen:
+            out.append(_html(f'<p class="farm-file">{_file_link(a.path, repo_url)} (the same text as above)</p>'))
+            continue
+        seen.add(a.text)
+        out.append(_artifact(a, repo_url))
+    return out
 
 
 def _artifact(a, repo_url: str | None) -> str:
