@@ -42,6 +42,7 @@ def test_table_cells_are_spaced_for_search_and_labelled_for_phones(farm):
     index = json.loads(page(farm, "search/search_index.json"))
     text = " ".join(doc["text"] for doc in index["docs"])
     assert "titlekind" not in text and "kindstatus" not in text
+    assert "(exposure)0" not in text and "Sessions since it landed (exposure) 0" in text  # a figure's label and value apart
     assert 'data-label="avoided"' in page(farm, "corrections/index.html")
 
 

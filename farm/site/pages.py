@@ -240,7 +240,7 @@ def _figures(c: CorrectionView) -> str:
         who = " · ".join(esc(origin[k]) for k in ("agent", "model", "session_id") if origin.get(k))
         tokens = ", ".join(f"{esc(k)} {int(v):,}" for k, v in sorted((origin.get("tokens") or {}).items()))
         rows.append(("Original session", " — ".join(x for x in (who, tokens) if x) or None))
-    body = "".join(f"<tr><th>{name}</th><td>{value if isinstance(value, str) else esc(value)}</td></tr>"
+    body = " ".join(f"<tr><th>{name}</th> <td>{value if isinstance(value, str) else esc(value)}</td></tr>"
                    for name, value in rows if value is not None)
     return _html(f'<table class="farm-figures"><tbody>{body}</tbody></table>')
 
