@@ -157,3 +157,8 @@ def test_fields_the_tracker_gains_are_shown_and_still_fit(monkeypatch):
 def test_a_mistyped_command_gets_a_suggestion():
     result = run_farm("stat")
     assert result.code == 2 and "Did you mean 'status'?" in result.err
+
+
+def test_an_empty_match_is_an_error(farm):
+    result = run_farm("match", "  ")
+    assert result.code == 2 and "TEXT is empty" in result.err

@@ -20,6 +20,10 @@ def match(text: str, limit: int, threshold: float | None, as_json: bool) -> None
     from farm.matchcache import load_matcher
     from farm.project import open_farm
 
+    if not text.strip():
+        from farm.errors import InvalidInput
+
+        raise InvalidInput("TEXT is empty: describe the miss, e.g. farm match \"the draft lost its point\"")
     farm = open_farm()
     with farm.index() as (index, refresh):
         rows = index.corrections()
