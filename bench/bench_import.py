@@ -15,6 +15,7 @@ and per token class. Peak memory is each process tree's max RSS (wait4).
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import random
@@ -32,17 +33,24 @@ import orjson
 CLAUDE_MODELS = ["claude-sonnet-4-5-20250929", "claude-opus-4-1-20250805", "claude-haiku-4-5-20251001"]
 CODEX_MODELS = ["gpt-5-codex", "gpt-5.1-codex"]
 CCUSAGE_VERSION = "20.0.24"
-WORDS = ("the parser fails when the input has a trailing comma so we need to handle that case and add a test "
-         "for it then run the whole suite again to be sure nothing else broke in the module").split()
+# Real transcripts are a few common words spread over thousands of rare ones (identifiers,
+# paths, numbers), with quotes and newlines that JSON escapes: a 40-word vocabulary makes
+# byte searches look faster than they are on real logs.
+COMMON = ("the a to of and in is it that for we this on with be not test file run error fix "
+          "function return value line code add check case use").split()
+_SYLLABLES = ("ba", "co", "di", "fu", "ga", "ke", "lo", "mi", "nu", "pe", "ra", "si", "to", "vu", "xe", "zo")
+RARE = [a + b + c for a in _SYLLABLES for b in _SYLLABLES for c in _SYLLABLES]
+RARE += [f"{w}_{v}" for w, v in zip(RARE[::7], RARE[3::7])] + ["src/farm/io.py", "\"quoted\"", "line\nbreak", "café", "é"]
+VOCABULARY = COMMON + RARE
+_CUMULATIVE = list(itertools.accumulate(1 / (rank + 1) for rank in range(len(VOCABULARY))))
 
 
 def text(rng: random.Random, size: int) -> str:
-    out, n = [], 0
-    while n < size:
-        w = rng.choice(WORDS)
-        out.append(w)
-        n += len(w) + 1
-    return " ".join(out)
+    words = rng.choices(VOCABULARY, cum_weights=_CUMULATIVE, k=max(1, size // 6))
+    out = " ".join(words)
+    while len(out) < size:
+        out += " " + " ".join(rng.choices(VOCABULARY, cum_weights=_CUMULATIVE, k=max(1, (size - len(out)) // 6)))
+    return out[:size]
 
 
 def iso(t: datetime) -> str:
@@ -179,11 +187,15 @@ def make_claude(root: Path, target_mb: int, seed: int = 7) -> int:
     return writer.bytes
 
 
-def make_codex(root: Path, sessions: int = 60, seed: int = 11) -> int:
+def make_codex(root: Path, target_mb: float = 50, seed: int = 11) -> int:
+    """Rollouts until `target_mb`: each tool call carries its output and an encrypted reasoning
+    item, as real rollouts do, so most bytes are in lines without usage."""
     rng = random.Random(seed)
     size = 0
     day0 = datetime(2025, 10, 1, 8, tzinfo=timezone.utc)
-    for i in range(sessions):
+    i = -1
+    while size < target_mb * 1024 * 1024:
+        i += 1
         t = day0 + timedelta(days=rng.randint(0, 29), hours=rng.randint(0, 12))
         sid = str(uuid.UUID(int=rng.getrandbits(128)))
         folder = root / "sessions" / t.strftime("%Y/%m/%d")
@@ -205,7 +217,12 @@ def make_codex(root: Path, sessions: int = 60, seed: int = 11) -> int:
                 last[3] = rng.randint(0, last[2])
                 total = [a + b for a, b in zip(total, last)]
                 lines.append({"timestamp": iso(t), "type": "response_item", "payload": {
+                    "type": "reasoning", "summary": [], "encrypted_content": f"{rng.getrandbits(8000):x}"}})
+                lines.append({"timestamp": iso(t), "type": "response_item", "payload": {
                     "type": "function_call", "name": "shell", "arguments": json.dumps({"command": ["ls"]})}})
+                lines.append({"timestamp": iso(t), "type": "response_item", "payload": {
+                    "type": "function_call_output", "call_id": f"call_{rng.getrandbits(64):x}",
+                    "output": text(rng, rng.randint(500, 12000))}})
                 event = {"timestamp": iso(t), "type": "event_msg", "payload": {"type": "token_count", "info": {
                     "total_token_usage": _codex_usage(total), "last_token_usage": _codex_usage(last),
                     "model_context_window": 272000}}}
@@ -302,6 +319,7 @@ def compare(farm: dict, cc: dict) -> bool:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--mb", type=int, default=200, help="size of the Claude Code corpus")
+    parser.add_argument("--codex-mb", type=float, default=50, help="size of the Codex corpus")
     parser.add_argument("--keep", type=Path, help="generate into DIR and keep it")
     parser.add_argument("--no-ccusage", action="store_true")
     args = parser.parse_args()
@@ -310,7 +328,7 @@ def main() -> None:
     if not claude_root.exists():
         t = time.perf_counter()
         cb = make_claude(claude_root, args.mb)
-        xb = make_codex(codex_root)
+        xb = make_codex(codex_root, args.codex_mb)
         print(f"generated {cb / 2**20:.0f} MB Claude Code + {xb / 2**20:.1f} MB Codex in {time.perf_counter() - t:.0f}s")
     home = base / "home"
     shutil.rmtree(home, ignore_errors=True)

@@ -15,9 +15,9 @@ from pathlib import Path
 from farm.errors import InvalidInput
 from farm.sessions.model import Usage
 from farm.sessions.pricing import Pricer
+from farm.sessions.store import BUCKET  # seconds; every UTC offset in use is a multiple of 15 minutes
 
 GROUPS = ("model", "day", "agent", "task-type", "session", "correction")
-BUCKET = 900  # seconds; every UTC offset in use is a multiple of 15 minutes
 UNCLASSIFIED = "unclassified"
 
 
@@ -114,6 +114,34 @@ def spend(
     return ordered, total
 
 
+def spend_document(
+    by: str,
+    filters: Filters,
+    tz: tzinfo,
+    loops_only: bool = False,
+    corrections: dict[str, list[str]] | None = None,
+    refresh: bool = True,
+) -> dict:
+    """What `farm spend` reports (its --json shape). With `refresh`, the agents' default log
+    folders are imported first, so the figures are never older than the logs."""
+    from farm.sessions.pricing import active_pricer
+    from farm.sessions.store import connect
+
+    if refresh:
+        from farm.sessions.importer import refresh_store
+
+        refresh_store()
+    db = connect()
+    try:
+        if loops_only:
+            rows, total = loops(db, active_pricer(), filters)
+            return {"rows": rows, "total": total}
+        found, overall = spend(db, by, active_pricer(), filters, tz, corrections)
+    finally:
+        db.close()
+    return {"by": by, "time_zone": str(tz), "rows": [r.as_dict() for r in found], "total": overall.as_dict()}
+
+
 def _add(row: SpendRow, agent, sid, model, usage: Usage, cost: float | None, calls: int) -> None:
     row.sessions.add((agent, sid))
     row.usage = row.usage + usage
@@ -140,6 +168,13 @@ def _grouped_calls(db: sqlite3.Connection, filters: Filters):
         join = "JOIN sessions s ON s.agent = c.agent AND s.session_id = c.session_id"
         where.append(clause.replace("cwd", "s.cwd"))
         params.extend(extra)
+    if not (filters.since or filters.until):
+        # the store keeps these sums per session (buckets): a few rows per session, not one per call
+        return db.execute(
+            "SELECT c.agent, c.session_id, c.model, c.tier, c.bucket, c.calls, c.input, c.output, c.cw5, c.cw1, "
+            f"c.cread, c.reasoning FROM buckets c {join} WHERE {' AND '.join(where)}",
+            params,
+        )
     return db.execute(
         f"SELECT c.agent, c.session_id, c.model, c.tier, CAST(c.ts / {BUCKET} AS INTEGER) AS bucket, COUNT(*), "
         "SUM(c.input), SUM(c.output), SUM(c.cw5), SUM(c.cw1), SUM(c.cread), SUM(c.reasoning) "

@@ -34,7 +34,7 @@ def import_(claude_dirs: tuple[Path, ...], codex_dirs: tuple[Path, ...], from_ho
 
         run_session_end_hook(sys.stdin)  # always exits 0: never fails a session
         return
-    from farm.sessions.importer import discover_sources, import_into_store
+    from farm.sessions.importer import discover_sources, import_into_store, import_report, record_evidence
 
     explicit = bool(claude_dirs or codex_dirs)
     sources = discover_sources(
@@ -43,8 +43,8 @@ def import_(claude_dirs: tuple[Path, ...], codex_dirs: tuple[Path, ...], from_ho
     )
     with _progress(enabled=not as_json and sys.stderr.isatty()) as progress:
         summary, written = import_into_store(sources, farm_root=_farm_root(), progress=progress)
-    report = _report(summary, written)
-    report["evidence_events"] = _record_evidence()
+    report = import_report(summary, written)
+    report["evidence_events"] = record_evidence(_farm_root())
     if as_json:
         echo_json(report)
         return
@@ -55,21 +55,10 @@ def import_(claude_dirs: tuple[Path, ...], codex_dirs: tuple[Path, ...], from_ho
         click.echo(f"No agent logs found (looked in {looked}).", err=True)
 
 
-def _record_evidence() -> int:
-    """Commit the moments that match a correction as its evidence; how many events were new."""
-    from farm.moments.evidence import after_import
-
-    evidence = after_import(_farm_root())
-    return len(evidence.events) if evidence else 0
-
-
 def _farm_root() -> Path | None:
-    from farm import git
+    from farm.paths import work_tree_root
 
-    try:
-        return git.find_root()
-    except FarmError:
-        return None
+    return work_tree_root()
 
 
 class _progress:
@@ -94,62 +83,6 @@ class _progress:
     def __exit__(self, *exc):
         if self.bar:
             self.bar.stop()
-
-
-def _report(summary, written: int) -> dict:
-    from farm.sessions.pricing import active_pricer
-    from farm.sessions.store import connect, ensure_tiers
-
-    db = connect()
-    try:
-        ensure_tiers(db)
-        models = _model_totals(db, active_pricer())
-        total_sessions = db.execute("SELECT COUNT(*) FROM sessions").fetchone()[0]
-    finally:
-        db.close()
-    return {
-        "files": summary.files,
-        "files_read": summary.files_read,
-        "files_unchanged": summary.files_unchanged,
-        "lines": summary.lines,
-        "responses_new": summary.calls_new,
-        "responses_updated": summary.calls_updated,
-        "duplicates": summary.duplicates,
-        "ignored_lines": summary.ignored,
-        "skipped_lines": dict(summary.skipped),
-        "unreadable_files": dict(summary.unreadable),
-        "sessions": len(summary.sessions_touched),
-        "moments": summary.moments,
-        "sessions_total": total_sessions,
-        "summaries_written": written,
-        "seconds": round(summary.seconds, 3),
-        "models": models,
-    }
-
-
-def _model_totals(db, pricer) -> dict:
-    from datetime import datetime, timezone
-
-    from farm.sessions.model import Usage
-
-    out: dict = {}
-    for model, tier, ts, *tokens in db.execute(
-        "SELECT model, tier, MIN(ts), SUM(input), SUM(output), SUM(cw5), SUM(cw1), SUM(cread), SUM(reasoning) "
-        "FROM calls GROUP BY model, tier, CAST(ts / 86400 AS INTEGER)"
-    ):
-        usage = Usage.from_tuple(tokens)
-        cost = pricer.cost(model, usage, tier, datetime.fromtimestamp(ts, tz=timezone.utc))
-        row = out.setdefault(model, {"usage": Usage(), "cost": 0.0, "unknown": False})
-        row["usage"] = row["usage"] + usage
-        if cost is None:
-            row["unknown"] = True
-        else:
-            row["cost"] += cost
-    return {
-        model: {**r["usage"].as_dict(), "cost_usd": None if r["unknown"] else round(r["cost"], 6),
-                "price_unknown": r["unknown"]}
-        for model, r in sorted(out.items())
-    }
 
 
 def _print_report(report: dict) -> None:

@@ -18,38 +18,31 @@ from farm.spend import GROUPS
 @click.option("--repo", type=click.Path(path_type=Path), help="Only sessions whose cwd is inside this folder.")
 @click.option("--tz", "tz_name", help="Time zone for days and dates (default: this machine's).")
 @click.option("--loops", is_flag=True, help="Tokens and cost per completed loop (a session ending in a commit).")
+@click.option("--no-refresh", is_flag=True, help="Report the store as it is, without importing new log lines first.")
 @output_options('Print {"by", "time_zone", "scope", "rows":[…], "total":{…}} (docs/cli.md).')
-def spend(by, since, until, repo, tz_name, loops, output) -> None:
-    """Tokens and cost from imported sessions (run `farm sessions import` first).
+def spend(by, since, until, repo, tz_name, loops, no_refresh, output) -> None:
+    """Tokens and cost from agent sessions (what is new in the agents' default log folders is
+    imported first; --no-refresh skips that).
 
     Token classes never overlap: input is fresh input, cache write/read are apart, and
     reasoning is not inside output. A model without a known price shows "price unknown".
     """
-    from farm.sessions.pricing import active_pricer
-    from farm.sessions.store import connect
-    from farm.spend import Filters, loops as loop_rows, parse_when
-    from farm.spend import spend as spend_rows
+    from farm.spend import Filters, parse_when, spend_document
 
     tz = _tz(tz_name)
     filters = Filters(since=parse_when(since, tz), until=parse_when(until, tz, end=True), repo=repo)
-    db = connect()
-    try:
-        if loops:
-            rows, total = loop_rows(db, active_pricer(), filters)
-            _show_loops(rows, total, output, _scope(repo))
-            return
-        corrections = _session_corrections() if by == "correction" else None
-        rows, total = spend_rows(db, by, active_pricer(), filters, tz, corrections)
-    finally:
-        db.close()
+    corrections = _session_corrections() if by == "correction" and not loops else None
+    report = spend_document(by, filters, tz, loops_only=loops, corrections=corrections, refresh=not no_refresh)
+    report = {**({"by": report["by"], "time_zone": report["time_zone"]} if not loops else {}), "scope": _scope(repo),
+              **{k: v for k, v in report.items() if k not in ("by", "time_zone")}}
     if output == "json":
-        echo_json({"by": by, "time_zone": str(tz), "scope": _scope(repo), "rows": [r.as_dict() for r in rows],
-                   "total": total.as_dict()})
-        return
-    if output == "csv":
-        echo_csv([r.as_dict() for r in rows])
-        return
-    _show(by, rows, total, tz, ranged=bool(since or until), scope=_scope(repo))
+        echo_json(report)
+    elif output == "csv":
+        echo_csv(report["rows"])
+    elif loops:
+        _show_loops(report["rows"], report["total"])
+    else:
+        _show(by, report["rows"], report["total"], tz, ranged=bool(since or until), scope=report["scope"])
 
 
 def _scope(repo: Path | None) -> str:
@@ -99,11 +92,11 @@ def _cost(row: dict) -> str:
     return money(row["cost_usd"]) + (" + unknown" if row["price_unknown"] else "")
 
 
-def _show(by: str, rows, total, tz, ranged: bool, scope: str) -> None:
+def _show(by: str, rows: list[dict], total: dict, tz, ranged: bool, scope: str) -> None:
     if not rows:
         click.echo("no usage in that range" if ranged else "no usage yet (run `farm sessions import` first)")
         return
-    dicts = [r.as_dict() for r in rows] + [total.as_dict()]
+    dicts = rows + [total]
     headers = [by, "sessions", "input", "output", "cache write", "cache read", "reasoning", "cost"]
     if by == "session":
         headers += ["re-sent", "context first→last"]
@@ -133,13 +126,7 @@ def _k(n: int) -> str:
     return f"{n / 1000:.0f}k" if n >= 1000 else str(n)
 
 
-def _show_loops(rows: list[dict], total: dict, output: str | None, scope: str) -> None:
-    if output == "json":
-        echo_json({"scope": scope, "rows": rows, "total": total})
-        return
-    if output == "csv":
-        echo_csv(rows)
-        return
+def _show_loops(rows: list[dict], total: dict) -> None:
     if not total["sessions"]:
         click.echo("no sessions imported yet (run `farm sessions import`)")
         return

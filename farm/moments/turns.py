@@ -32,20 +32,32 @@ class UserTurn:
     position: int  # 0 for the session's first user turn
 
 
+# Lines that can hold neither a person's turn nor the agent's action: tool output, most of a
+# transcript's bytes. Not parsed at all (a quote inside a JSON string is escaped, so a person's
+# text can never hold these bytes).
+_SKIP = {
+    "claude": (b'"type":"tool_result"',),
+    "codex": (b'"type":"function_call_output"', b'"type":"custom_tool_call_output"'),
+}
+
+
 def user_turns(agent: str, path: Path) -> list[UserTurn]:
     """Every user turn of the transcript at `path`, in order; [] when it cannot be read."""
     try:
-        lines = list(_lines(path))
+        lines = list(_lines(path, _SKIP.get(agent, _SKIP["claude"])))
     except (OSError, Unreadable):
         return []
     return _codex_turns(path, lines) if agent == "codex" else _claude_turns(lines)
 
 
-def _lines(path: Path) -> Iterator[dict]:
+def _lines(path: Path, skip: tuple[bytes, ...] = ()) -> Iterator[dict]:
     import orjson
 
     for _pos, block in read_blocks(path, 0, LineStats()):
         for raw in block.split(b"\n"):
+            if any(marker in raw for marker in skip):
+                yield {}  # kept as a line: Codex turn ids count lines
+                continue
             try:
                 obj = orjson.loads(raw)
             except orjson.JSONDecodeError:

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from farm.sessions.lines import LineStats, read_blocks
 from farm.sessions.model import Call, FileScan
+from farm.sessions.scanner import wanted_lines
 from farm.sessions.tokens import BadTokens, count, epoch
 
 AGENT = "claude"
@@ -91,25 +92,9 @@ def scan(path: Path, offset: int, state: dict, stats: LineStats) -> FileScan:
 def _wanted_lines(block: bytes, human: bool) -> list[tuple[int, int, bool]]:
     """(start, end, has usage) of the lines of `block` that carry usage or may be user prompts.
 
-    Each needle is searched once across the block; this is where most of the time goes.
+    One pass over the block finds both needles; this is where most of the time goes.
     """
-    spans: dict[int, tuple[int, bool]] = {}
-    needles = ((b'"usage"', True), (b'"type":"user"', False)) if human else ((b'"usage"', True),)
-    for needle, has_usage in needles:
-        i = block.find(needle)
-        while i >= 0:
-            start = block.rfind(b"\n", 0, i) + 1
-            end = block.find(b"\n", i)
-            if end < 0:
-                end = len(block)
-            if start not in spans or has_usage:
-                spans[start] = (end, has_usage)
-            i = block.find(needle, end)
-    return [
-        (start, end, has_usage)
-        for start, (end, has_usage) in sorted(spans.items())
-        if has_usage or (end - start < BIG_LINE and block.find(b'"tool_use_id"', start, end) < 0)
-    ]
+    return wanted_lines(block, human, BIG_LINE)
 
 
 def _scan_line(block, view, start, end, has_usage, found, stats, human, tools, orjson) -> None:

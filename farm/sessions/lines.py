@@ -11,6 +11,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from farm.sessions.scanner import count_lines
+
 CHUNK = 32 * 1024 * 1024
 WHOLE = 128 * 1024 * 1024  # files (or unread tails) up to this size are read in one go
 GZIP_MAGIC = b"\x1f\x8b"
@@ -46,7 +48,7 @@ def read_blocks(path: Path, offset: int, stats: LineStats) -> Iterator[tuple[int
         if end < 0:
             carry = buf
             continue
-        stats.lines += buf.count(b"\n", 0, end + 1)
+        stats.lines += count_lines(buf, end + 1)
         yield pos, buf[:end]
         pos += end + 1
         carry = buf[end + 1 :]

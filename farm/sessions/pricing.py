@@ -13,6 +13,7 @@ from decimal import Decimal
 from functools import lru_cache
 
 from farm.errors import InvalidInput
+from farm.sessions import price_table
 from farm.sessions.model import Usage
 
 BASE_TIER = -1
@@ -36,7 +37,10 @@ class Pricer:
         return crossed
 
     def known(self, model: str) -> bool:
-        return self._override(model) is not None or _model_info(model) is not None
+        if self._override(model) is not None:
+            return True
+        shipped = price_table.known(model)
+        return shipped if shipped is not price_table.NOT_SHIPPED else _model_info(model) is not None
 
     def cost(self, model: str, usage: Usage, tier: int = BASE_TIER, when: datetime | None = None) -> float | None:
         if not usage.total_tokens:
@@ -130,6 +134,9 @@ def _model_info(model: str):
 
 
 def _thresholds(model: str) -> tuple[int, ...]:
+    shipped = price_table.thresholds(model)
+    if shipped is not price_table.NOT_SHIPPED:
+        return shipped
     cache = _disk_cache()
     key = f"tiers|{model}"
     if key not in cache:
@@ -227,6 +234,9 @@ def _write_cache() -> None:
 
 
 def _cached_rates(model: str, tier: int, day) -> dict | str | None:
+    shipped = price_table.rates(model, tier, day)
+    if shipped is not price_table.NOT_SHIPPED:
+        return shipped
     cache = _disk_cache()
     key = f"rates|{model}|{tier}|{day.isoformat()}"
     if key not in cache:
@@ -277,13 +287,9 @@ def reset_active_pricer() -> None:
 
 
 def _farm_root():
-    from farm import git
-    from farm.errors import NotAGitRepo
+    from farm.paths import work_tree_root
 
-    try:
-        return git.find_root()
-    except NotAGitRepo:
-        return None
+    return work_tree_root()
 
 
 def _stamp(path) -> tuple:
@@ -295,8 +301,8 @@ def _stamp(path) -> tuple:
 
 
 def _config_overrides(root) -> dict:
-    from farm.config import load_config
-
     if root is None:
         return {}
+    from farm.config import load_config
+
     return load_config(root).get("prices") or {}

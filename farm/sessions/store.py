@@ -2,9 +2,11 @@
 
 Tables: `files` (per transcript: how far it was read, and what it said about its session),
 `calls` (one row per billed response, deduplicated across files), `sessions` (aggregates,
-recomputed for the sessions an import touched) and `commits` (git commits made in a
-session's repo while it ran), and `moments` (correction moments: user turns that reject, undo or
-repair what the agent just did, found by farm/moments while importing).
+recomputed for the sessions an import touched), `buckets` (each session's calls summed per
+model, price tier and 15 minutes: what the reports read, a few rows per session instead of
+one per response), `commits` (git commits made in a session's repo while it ran), and
+`moments` (correction moments: user turns that reject, undo or repair what the agent just did,
+found by farm/moments while importing).
 """
 
 from __future__ import annotations
@@ -16,8 +18,16 @@ from pathlib import Path
 from farm.paths import farm_home
 from farm.sessions.model import SessionRecord, Usage
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 6
+BUCKET = 900  # seconds; every UTC offset in use is a multiple of 15 minutes
 USAGE_COLUMNS = ("input", "output", "cw5", "cw1", "cread", "reasoning")
+
+CALL_INDEXES = (
+    "CREATE INDEX calls_message ON calls(message_id)",
+    "CREATE INDEX calls_session ON calls(agent, session_id)",
+    "CREATE INDEX calls_file ON calls(file)",
+    "CREATE INDEX calls_untiered ON calls(agent, session_id) WHERE tier IS NULL",
+)
 
 SCHEMA = """
 CREATE TABLE files (
@@ -27,15 +37,14 @@ CREATE TABLE files (
     start REAL, end REAL, cwd TEXT, branch TEXT, first_prompt TEXT,
     turns INTEGER NOT NULL, tool_calls INTEGER NOT NULL
 );
+CREATE INDEX files_session ON files(agent, session_id);
 CREATE TABLE calls (
     key TEXT PRIMARY KEY, agent TEXT NOT NULL, session_id TEXT NOT NULL, file TEXT NOT NULL,
     message_id TEXT, request_id TEXT, ts REAL NOT NULL, model TEXT NOT NULL, tier INTEGER,
     input INTEGER NOT NULL, output INTEGER NOT NULL, cw5 INTEGER NOT NULL, cw1 INTEGER NOT NULL,
     cread INTEGER NOT NULL, reasoning INTEGER NOT NULL, context INTEGER NOT NULL
 );
-CREATE INDEX calls_message ON calls(message_id);
-CREATE INDEX calls_session ON calls(agent, session_id);
-CREATE INDEX calls_file ON calls(file);
+{call_indexes};
 CREATE TABLE sessions (
     agent TEXT NOT NULL, session_id TEXT NOT NULL, path TEXT NOT NULL,
     start REAL, end REAL, cwd TEXT, repo TEXT, branch TEXT, first_prompt TEXT,
@@ -46,6 +55,13 @@ CREATE TABLE sessions (
     task_type TEXT,
     PRIMARY KEY (agent, session_id)
 );
+CREATE TABLE buckets (
+    agent TEXT NOT NULL, session_id TEXT NOT NULL, model TEXT NOT NULL, tier INTEGER, bucket INTEGER NOT NULL,
+    calls INTEGER NOT NULL, first_ts REAL NOT NULL,
+    input INTEGER NOT NULL, output INTEGER NOT NULL, cw5 INTEGER NOT NULL, cw1 INTEGER NOT NULL,
+    cread INTEGER NOT NULL, reasoning INTEGER NOT NULL
+);
+CREATE INDEX buckets_session ON buckets(agent, session_id);
 CREATE TABLE commits (
     agent TEXT NOT NULL, session_id TEXT NOT NULL, sha TEXT NOT NULL, time REAL NOT NULL, message TEXT NOT NULL,
     PRIMARY KEY (agent, session_id, sha)
@@ -56,7 +72,7 @@ CREATE TABLE moments (
     tokens INTEGER NOT NULL, cost_usd REAL
 );
 CREATE INDEX moments_session ON moments(agent, session_id);
-"""
+""".format(call_indexes=";\n".join(CALL_INDEXES))
 
 
 def store_path() -> Path:
@@ -87,6 +103,18 @@ def _rebuild(db: sqlite3.Connection) -> None:
             db.execute(statement)
     db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
     db.execute("COMMIT")
+
+
+def drop_call_indexes(db: sqlite3.Connection) -> None:
+    """Before a bulk load into an empty calls table: indexes built once afterwards cost less
+    than indexes kept up to date row by row."""
+    for statement in CALL_INDEXES:
+        db.execute(f"DROP INDEX IF EXISTS {statement.split()[2]}")
+
+
+def create_call_indexes(db: sqlite3.Connection) -> None:
+    for statement in CALL_INDEXES:
+        db.execute(statement.replace("CREATE INDEX", "CREATE INDEX IF NOT EXISTS", 1))
 
 
 def _dt(value: float | None) -> datetime | None:
@@ -142,20 +170,54 @@ def session_records(db: sqlite3.Connection, where: str = "", params: tuple = ())
 
 
 def ensure_tiers(db: sqlite3.Connection) -> None:
-    """Put calls imported since the last pricing in their long-context price tier."""
+    """Put calls imported without a price tier (the shipped price table did not apply) in their
+    long-context tier, and sum their sessions' buckets again."""
     from farm.sessions.pricing import tier_sql
 
-    models = [r[0] for r in db.execute("SELECT DISTINCT model FROM calls WHERE tier IS NULL")]
-    for model in models:
-        db.execute(f"UPDATE calls SET tier = {tier_sql(model)} WHERE model = ? AND tier IS NULL", (model,))
+    sessions = db.execute("SELECT DISTINCT agent, session_id FROM calls WHERE tier IS NULL").fetchall()
+    if not sessions:
+        return
+    own = not db.in_transaction
+    if own:
+        db.execute("BEGIN IMMEDIATE")
+    try:
+        models = [r[0] for r in db.execute("SELECT DISTINCT model FROM calls WHERE tier IS NULL")]
+        for model in models:
+            db.execute(f"UPDATE calls SET tier = {tier_sql(model)} WHERE model = ? AND tier IS NULL", (model,))
+        mark_touched(db, set(sessions))
+        refresh_buckets(db)
+        if own:
+            db.execute("COMMIT")
+    except BaseException:
+        if own:
+            db.execute("ROLLBACK")
+        raise
+
+
+def mark_touched(db: sqlite3.Connection, keys: set) -> None:
+    """The temp table `touched` holds exactly `keys` (agent, session id), for this connection."""
+    db.execute("CREATE TEMP TABLE IF NOT EXISTS touched (agent TEXT, session_id TEXT, PRIMARY KEY (agent, session_id))")
+    db.execute("DELETE FROM touched")
+    db.executemany("INSERT INTO touched VALUES (?, ?)", sorted(keys))
+
+
+def refresh_buckets(db: sqlite3.Connection) -> None:
+    """Sum the calls of the sessions in the temp table `touched` into their buckets again."""
+    db.execute("DELETE FROM buckets WHERE (agent, session_id) IN (SELECT agent, session_id FROM touched)")
+    db.execute(
+        f"INSERT INTO buckets SELECT c.agent, c.session_id, c.model, c.tier, CAST(c.ts / {BUCKET} AS INTEGER) AS b, "
+        "COUNT(*), MIN(c.ts), SUM(c.input), SUM(c.output), SUM(c.cw5), SUM(c.cw1), SUM(c.cread), SUM(c.reasoning) "
+        "FROM touched t CROSS JOIN calls c ON c.agent = t.agent AND c.session_id = t.session_id "
+        "GROUP BY c.agent, c.session_id, c.model, c.tier, b"
+    )
 
 
 def _usage_by_model(db: sqlite3.Connection, keys: set) -> dict:
     """{(agent, session): {model: {tier: (Usage, day)}}} — tiers kept apart for pricing."""
     out: dict = {}
     rows = db.execute(
-        "SELECT agent, session_id, model, tier, MIN(ts), SUM(input), SUM(output), SUM(cw5), SUM(cw1), "
-        "SUM(cread), SUM(reasoning) FROM calls GROUP BY agent, session_id, model, tier"
+        "SELECT agent, session_id, model, tier, MIN(first_ts), SUM(input), SUM(output), SUM(cw5), SUM(cw1), "
+        "SUM(cread), SUM(reasoning) FROM buckets GROUP BY agent, session_id, model, tier"
     )
     for agent, sid, model, tier, ts, *usage in rows:
         if (agent, sid) in keys:
