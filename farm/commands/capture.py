@@ -282,11 +282,11 @@ def _recent_sessions(farm, limit: int) -> list:
     from datetime import datetime, timezone
 
     from farm.errors import FarmError
-    from farm.sessions.importer import discover_sources, import_into_store
+    from farm.sessions.importer import refresh_store
     from farm.sessions.store import connect, inside_clause, session_records
 
     try:
-        import_into_store(discover_sources(None, None), farm_root=farm.root)
+        refresh_store()  # the store only: no session summary is written into the repo here
     except FarmError as exc:
         click.echo(f"farm: warning: could not import new sessions: {safe(exc)}", err=True)
     db = connect()
