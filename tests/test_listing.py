@@ -162,3 +162,13 @@ def test_a_mistyped_command_gets_a_suggestion():
 def test_an_empty_match_is_an_error(farm):
     result = run_farm("match", "  ")
     assert result.code == 2 and "TEXT is empty" in result.err
+
+
+def test_a_secret_in_a_hand_edited_title_is_not_printed(farm):
+    import re
+
+    data = capture().json()
+    token = "ghp_" + "A1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q7r8"
+    path = farm / "corrections" / f"{data['id']}.md"
+    path.write_text(re.sub(r"^title: .*$", f"title: Leaked {token}", path.read_text(), count=1, flags=re.M))
+    assert token not in run_farm("list").out and token not in run_farm("show", data["id"]).out

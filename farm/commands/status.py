@@ -106,6 +106,7 @@ def _tracked(farm, with_text: bool):
 
 def _table(tracked, wide: bool) -> str:
     from farm.ids import short_correction_ids
+    from farm.redact import redact
     from farm.output import fits_terminal, terminal_width
 
     wide = wide or not fits_terminal()
@@ -122,7 +123,7 @@ def _table(tracked, wide: bool) -> str:
         "after": lambda t: f"{getattr(t, 'after_k', 0)}/{getattr(t, 'after_n', 0)}",
         "cost": lambda t: money(t.origin_cost_usd),
         "avoided": lambda t: money(t.est_cost_avoided_usd),
-        "title": lambda t: t.title,
+        "title": lambda t: redact(t.title),  # a title written by hand may hold a secret
     }
     if not any(getattr(t, "verdict", None) for t in tracked):
         del columns["verdict"]
@@ -217,11 +218,12 @@ _SHOWN = {"id", "title", "kind", "status", "created", "landed_at", "misses_befor
 def _history(t, row=None) -> None:
     from farm.ids import short_correction_ids
     from farm.output import truncate
+    from farm.redact import redact
 
     click.echo(f"{safe(t.id)}  (short: {short_correction_ids([t.id])[t.id]})")
-    click.echo(f"  {safe(t.title)}")
+    click.echo(f"  {safe(redact(t.title))}")
     if row is not None:  # the rule it keeps, and where it lives
-        click.echo(f"  rule: {safe(truncate(' '.join(row.rule.split()), 200))}")
+        click.echo(f"  rule: {safe(truncate(redact(' '.join(row.rule.split())), 200))}")
         click.echo(f"  files: {safe(', '.join([row.path, *row.artifact_list()]))}")
     landed = f"landed {local_time(t.landed_at)}" if t.landed_at else "not landed (uncommitted)"
     click.echo(f"  kind {t.kind}, status {colour(t.status, t.status)}, created {local_time(t.created)}, {landed}")
@@ -235,7 +237,7 @@ def _history(t, row=None) -> None:
         click.echo("")
         click.echo(table(["when", "event", "session", "cost", "detail"], [
             [local_time(e.at, with_zone=False), e.type, (e.session_id or "-")[:8], money(e.cost_usd) if e.cost_usd is not None else "-",
-             " ".join((e.text or "").split())[:60]]
+             truncate(redact(" ".join((e.text or "").split())), 60)]
             for e in t.events
         ]))
         click.echo(f"(times in {t.events[0].at.astimezone().tzname()})")
