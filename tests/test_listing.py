@@ -172,3 +172,20 @@ def test_a_secret_in_a_hand_edited_title_is_not_printed(farm):
     path = farm / "corrections" / f"{data['id']}.md"
     path.write_text(re.sub(r"^title: .*$", f"title: Leaked {token}", path.read_text(), count=1, flags=re.M))
     assert token not in run_farm("list").out and token not in run_farm("show", data["id"]).out
+
+
+def test_history_shows_the_verdict_and_interval_when_the_tracker_has_them(capsys):
+    from datetime import datetime, timezone
+    from types import SimpleNamespace as NS
+
+    from farm.commands.status import _history
+
+    when = datetime(2026, 11, 1, tzinfo=timezone.utc)
+    fields = dict(id="a-000001", title="A miss", kind="prompt", status="holding", created=when, landed_at=when,
+                  misses_before=1, exposure_sessions=10, recurrences_after=0, catches=0, origin_cost_usd=2.0,
+                  est_cost_avoided_usd=4.0, est_cost_avoided_low_usd=1.0, est_cost_avoided_high_usd=9.0,
+                  verdict="before: 1 in 4 sessions, after: 0 in 10: a recurrence was likely by now", events=[])
+    t = NS(**fields, as_json=lambda: {k: v for k, v in fields.items() if k != "events"})
+    _history(t)
+    out = capsys.readouterr().out
+    assert "why holding: before: 1 in 4 sessions, after: 0 in 10" in out and "90% interval $1.00–$9.00" in out

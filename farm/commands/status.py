@@ -212,7 +212,8 @@ def show_one(correction_id: str, as_json: bool) -> None:
 
 # Fields the history spells out; any other the tracker gains is listed under "details".
 _SHOWN = {"id", "title", "kind", "status", "created", "landed_at", "misses_before", "exposure_sessions",
-          "recurrences_after", "catches", "origin_cost_usd", "est_cost_avoided_usd"}
+          "recurrences_after", "catches", "origin_cost_usd", "est_cost_avoided_usd", "est_cost_avoided_low_usd",
+          "est_cost_avoided_high_usd", "verdict"}
 
 
 def _history(t, row=None) -> None:
@@ -229,7 +230,12 @@ def _history(t, row=None) -> None:
     click.echo(f"  kind {t.kind}, status {colour(t.status, t.status)}, created {local_time(t.created)}, {landed}")
     click.echo(f"  misses before landing {t.misses_before}, sessions since {t.exposure_sessions}, "
                f"recurrences since {t.recurrences_after}, catches {t.catches}")
-    click.echo(f"  cost of the first miss {money(t.origin_cost_usd)}, estimated cost avoided {money(t.est_cost_avoided_usd)}")
+    low, high = getattr(t, "est_cost_avoided_low_usd", None), getattr(t, "est_cost_avoided_high_usd", None)
+    interval = f" (90% interval {money(low)}–{money(high)})" if low is not None and high is not None else ""
+    click.echo(f"  cost of the first miss {money(t.origin_cost_usd)}, "
+               f"estimated cost avoided {money(t.est_cost_avoided_usd)}{interval}")
+    if getattr(t, "verdict", None):  # the evidence work's reason for the status, in one line
+        click.echo(f"  why {t.status}: {safe(t.verdict)}")
     details = [(k, v) for k, v in t.as_json().items() if k not in _SHOWN and v not in (None, [], {}, "")]
     if details:
         click.echo("  details: " + "; ".join(f"{k.removesuffix('_usd').replace('_', ' ')} {_value(k, v)}" for k, v in details))
