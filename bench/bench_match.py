@@ -22,6 +22,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 COMMON = """
 agent file edit code test run command commit branch change error build write read
@@ -91,6 +92,7 @@ def main() -> int:
     ap.add_argument("--docs", type=int, default=10000)
     ap.add_argument("--queries", type=int, default=300)
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--cli", action="store_true", help="also time `farm match` through the CLI at 10 and --docs corrections")
     args = ap.parse_args()
     rng = random.Random(args.seed)
 
@@ -134,7 +136,34 @@ def main() -> int:
           f"max {ms(max(excl))}")
     verdict = "OK" if p95 < 0.050 else "SLOW"
     print(f"target < 50 ms per match after start-up: {verdict}")
+    if args.cli:
+        cli_ratio(args.docs)
     return 0
+
+
+def cli_ratio(docs: int, rounds: int = 9) -> None:
+    """`farm match TEXT --json` through the CLI, warm (the built matcher cached under FARM_HOME),
+    in a farm of 10 corrections and in one of `docs`; issue 15's target: at most 2x. The two
+    farms are timed in turns, `rounds` times each, so a busy machine slows both alike."""
+    import shutil
+
+    from bench_capture import generated_farm, timed
+
+    query = "the agent deleted the failing tests again instead of fixing the code"
+    farms = {n: generated_farm(f"farm-bench-match-{n}-", n, n) for n in (10, docs)}
+    times: dict[int, list[float]] = {n: [] for n in farms}
+    try:
+        for n, (_, repo, env, farm_bin, _) in farms.items():
+            timed([farm_bin, "match", query, "--json"], repo, env)  # builds the index and the matcher cache
+        for _ in range(rounds):
+            for n, (_, repo, env, farm_bin, _) in farms.items():
+                times[n].append(timed([farm_bin, "match", query, "--json"], repo, env))
+    finally:
+        for tmp, *_ in farms.values():
+            shutil.rmtree(tmp, ignore_errors=True)
+    small, big = statistics.median(times[10]), statistics.median(times[docs])
+    print(f"farm match --json, warm, median of {rounds} in turns: {small:.2f} s at 10 corrections, "
+          f"{big:.2f} s at {docs:,}: {big / small:.2f}x (target: at most 2x)")
 
 
 if __name__ == "__main__":

@@ -4,10 +4,23 @@
 Usage:
     python bench/eval_match.py [--data DIR] [--splits N] [--seed S] [--verbose]
 
-Prints, at DEFAULT_THRESHOLD: calls, precision, recall, top-1 and false alarms
-per probe kind; then a threshold sweep; then the spread of the same figures
-over N random halves of the corrections (probes of dropped corrections become
-negatives), a check that the threshold is not fitted to one particular corpus.
+First the figures that matter: LEAVE-SOURCE-OUT folds. The corrections are
+split by the repository their report came from (anthropics/claude-code,
+microsoft/vscode-copilot-release, and every other repository together); a
+duplicate probe goes with its correction, a negative probe with its own
+repository. For each fold the threshold is tuned on the other folds' probes
+only (the lowest threshold whose precision there is >= TUNE_PRECISION; the
+matcher holds every correction, so scores keep one scale, but no held-out
+probe or label is seen), then the held-out fold's probes are
+scored against every correction (a real farm holds them all) at that
+threshold, and at DEFAULT_THRESHOLD. Pooled = the held-out calls of all folds
+added up. These figures are the estimate for unseen reports; the whole-set
+figures that follow were seen while the matcher was built.
+
+Then, at DEFAULT_THRESHOLD on the whole set: calls, precision, recall, top-1
+and false alarms per probe kind; a threshold sweep; and the spread of the same
+figures over N random halves of the corrections (probes of dropped
+corrections become negatives).
 
 Metrics follow the set's evaluate.py: a probe's call is its first match with
 recurrence=True; precision = correct calls / calls; recall = correct calls /
@@ -29,6 +42,10 @@ from farm.match import DEFAULT_THRESHOLD, Matcher, MatchDoc  # noqa: E402
 
 DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared/eval/recurrence-dev"
 KINDS = ("duplicate", "hard_negative", "easy_negative")
+# A fold of its own for a repository with at least this many corrections; the rest pool.
+FOLD_MIN = 4
+TUNE_PRECISION = 0.93
+TUNE_GRID = [t / 2 for t in range(30, 101)]  # 15.0 .. 50.0
 
 
 def load(data: Path) -> tuple[list[dict], list[dict]]:
@@ -73,7 +90,7 @@ def score(probes: list[dict], labels: list[str | None], calls: list[str | None],
             kind = false_kind(p, lab)
             false[kind] = false.get(kind, 0) + 1
     return {
-        "calls": len(made), "correct": correct,
+        "calls": len(made), "correct": correct, "duplicates": n_dup,
         "precision": correct / len(made) if made else 0.0,
         "recall": correct / n_dup if n_dup else 0.0,
         "top1": sum(1 for lab, f in zip(labels, firsts) if lab and lab == f) / n_dup if n_dup else 0.0,
@@ -91,6 +108,113 @@ def evaluate(corrections: list[dict], probes: list[dict], thresholds: list[float
         m = build(corrections, t)
         out[t] = score(probes, labels, [call(m, r) for r in ranked], firsts)
     return out
+
+
+def repository(source: str) -> str:
+    return source.split("#", 1)[0]
+
+
+def folds(corrections: list[dict], probes: list[dict]) -> dict[str, tuple[list[dict], list[dict]]]:
+    """fold name -> (its corrections, its probes), split by source repository."""
+    counts: dict[str, int] = {}
+    for c in corrections:
+        counts[repository(c["source"])] = counts.get(repository(c["source"]), 0) + 1
+    named = {r for r, n in counts.items() if n >= FOLD_MIN}
+    fold_of = lambda source: repository(source) if repository(source) in named else "other repositories"  # noqa: E731
+    key_fold = {c["key"]: fold_of(c["source"]) for c in corrections}
+    out: dict[str, tuple[list[dict], list[dict]]] = {}
+    for c in corrections:
+        out.setdefault(key_fold[c["key"]], ([], []))[0].append(c)
+    for p in probes:
+        name = key_fold[p["label"]] if p["label"] else fold_of(p["source"])
+        out.setdefault(name, ([], []))[1].append(p)
+    return out
+
+
+def tune(corrections: list[dict], probes: list[dict]) -> float:
+    """The lowest threshold reaching TUNE_PRECISION on these probes (else the most precise)."""
+    table = evaluate(corrections, probes, TUNE_GRID)
+    good = [t for t, s in table.items() if s["calls"] and s["precision"] >= TUNE_PRECISION]
+    if good:
+        return min(good)
+    return max(table, key=lambda t: (table[t]["precision"], -t))
+
+
+def leave_source_out(corrections: list[dict], probes: list[dict]) -> dict:
+    """Per fold and pooled: the held-out figures at the tuned and at the default threshold."""
+    split = folds(corrections, probes)
+    rows, pooled = [], {"tuned": [], "default": []}
+    for name, (held_c, held_p) in sorted(split.items(), key=lambda kv: -len(kv[1][0])):
+        train_c = [c for c in corrections if c not in held_c]
+        train_p = [p for p in probes if p not in held_p and (not p["label"] or p["label"] in {c["key"] for c in train_c})]
+        threshold = tune(corrections, train_p)  # the held-out corrections only as text: same score scale
+        table = evaluate(corrections, held_p, [threshold, DEFAULT_THRESHOLD])
+        rows.append((name, len(held_c), len(held_p), threshold, table[threshold], table[DEFAULT_THRESHOLD]))
+        pooled["tuned"].append(table[threshold])
+        pooled["default"].append(table[DEFAULT_THRESHOLD])
+    return {"folds": rows, "pooled": {k: _pool(v) for k, v in pooled.items()}}
+
+
+PRIOR_GRID = (0.0, 0.2, 0.3, 0.4, 0.5, 0.7)
+
+
+def nested_prior(corrections: list[dict], probes: list[dict]) -> dict:
+    """Leave-source-out with PRIOR_WEIGHT tuned per fold too (with the threshold, on the
+    other folds only), so neither choice has seen the held-out fold."""
+    import farm.match as fm
+
+    split = folds(corrections, probes)
+    kept, picks, scores = fm.PRIOR_WEIGHT, [], []
+    try:
+        for name, (held_c, held_p) in split.items():
+            train_c = [c for c in corrections if c not in held_c]
+            train_p = [p for p in probes if p not in held_p and (not p["label"] or p["label"] in {c["key"] for c in train_c})]
+            best = None
+            for weight in PRIOR_GRID:
+                fm.PRIOR_WEIGHT = weight
+                threshold = tune(corrections, train_p)
+                s = evaluate(corrections, train_p, [threshold])[threshold]
+                rank = (s["precision"] >= TUNE_PRECISION, s["recall"], s["precision"])
+                if best is None or rank > best[0]:
+                    best = (rank, weight, threshold)
+            _, weight, threshold = best
+            fm.PRIOR_WEIGHT = weight
+            picks.append((name, weight, threshold))
+            scores.append(evaluate(corrections, held_p, [threshold])[threshold])
+    finally:
+        fm.PRIOR_WEIGHT = kept
+    return {"picks": picks, "pooled": _pool(scores)}
+
+
+def _pool(scores: list[dict]) -> dict:
+    calls = sum(s["calls"] for s in scores)
+    correct = sum(s["correct"] for s in scores)
+    dups = sum(s["duplicates"] for s in scores)
+    return {"calls": calls, "correct": correct, "precision": correct / calls if calls else 0.0,
+            "recall": correct / dups if dups else 0.0,
+            "top1": sum(s["top1"] * s["duplicates"] for s in scores) / dups if dups else 0.0}
+
+
+def report_lso(corrections, probes) -> None:
+    result = leave_source_out(corrections, probes)
+    print(f"leave-source-out folds (threshold tuned on the other folds to precision >= {TUNE_PRECISION}; "
+          "held-out probes scored against all corrections):")
+    print("| held-out fold | corrections | probes | tuned | precision | recall | top-1 | at default: precision | recall |")
+    print("|---|--:|--:|--:|--:|--:|--:|--:|--:|")
+    for name, nc, np_, t, tuned, default in result["folds"]:
+        print(f"| {name} | {nc} | {np_} | {t:g} | {tuned['precision']:.3f} ({tuned['correct']}/{tuned['calls']}) | "
+              f"{tuned['recall']:.3f} | {tuned['top1']:.3f} | {default['precision']:.3f} ({default['correct']}/"
+              f"{default['calls']}) | {default['recall']:.3f} |")
+    for kind, s in result["pooled"].items():
+        label = "threshold tuned per fold" if kind == "tuned" else f"at default {DEFAULT_THRESHOLD:g} (chosen on all)"
+        print(f"  pooled, {label:34s}: precision={s['precision']:.3f} ({s['correct']}/{s['calls']}) "
+              f"recall={s['recall']:.3f} top-1={s['top1']:.3f}")
+    nested = nested_prior(corrections, probes)
+    s = nested["pooled"]
+    print(f"  pooled, {'prior weight + threshold per fold':34s}: precision={s['precision']:.3f} "
+          f"({s['correct']}/{s['calls']}) recall={s['recall']:.3f} top-1={s['top1']:.3f}   picks: "
+          + ", ".join(f"{name} {w:g}/{t:g}" for name, w, t in nested["picks"]))
+    print()
 
 
 def fmt_false(false: dict) -> str:
@@ -159,6 +283,7 @@ def main() -> int:
         print(f"error: no recurrence-dev data at {args.data}", file=sys.stderr)
         return 1
     corrections, probes = load(args.data)
+    report_lso(corrections, probes)
     report_default(corrections, probes, args.verbose)
     report_sweep(corrections, probes)
     if args.splits > 0:

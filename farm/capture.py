@@ -115,7 +115,7 @@ def capture(
                     raise InvalidInput(f"no correction {recurrence_of!r} to record a recurrence of")
                 match = _Chosen(recurrence_of)
             else:
-                match = None if force_new else _best_recurrence(farm, rows, miss)
+                match = None if force_new else _best_recurrence(farm, rows, miss, index.phrasings())
             if match is not None and (recurrence_of is not None or confirm(match)):
                 planned = [event_file(farm, _event("recurrence", match.id, miss))]
                 result = CaptureResult(match.id, match.id, write(planned), match.score, planned=planned)
@@ -136,12 +136,12 @@ class _Chosen:
     score: float | None = None
 
 
-def _best_recurrence(farm: Farm, rows, miss: Miss):
+def _best_recurrence(farm: Farm, rows, miss: Miss, phrasings: dict[str, list[str]]):
     from farm.matchcache import load_matcher
 
     if not any(r.status == "active" for r in rows):
         return None
-    matcher = load_matcher(farm.root, rows, farm.config.get("match_threshold"))
+    matcher = load_matcher(farm.root, rows, farm.config.get("match_threshold"), phrasings)
     best = matcher.match(f"{miss.title}\n{miss.what}", limit=1)
     return best[0] if best and best[0].recurrence else None
 

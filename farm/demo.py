@@ -1,12 +1,17 @@
-"""A throw-away farm with six weeks of history: corrections that hold, one that leaks,
-one that is still unproven, one retired; misses, recurrences, catches and sessions.
+"""A throw-away farm with twelve weeks of history: corrections that hold, one that
+improved, one that leaks, two still unproven, one retired; misses, recurrences, catches
+and the sessions they happened in.
 
+Every miss sits in a real session of the demo's record (its task type, its date, its
+cost), before the correction landed or after it, so the verdicts come from the same
+arithmetic a real farm gets: the miss rate before landing against the rate since.
 `farm demo` builds it so a new user sees the tracker working in one command; the
 tests build the same farm to check the tracker, audit and site against it.
 """
 
 from __future__ import annotations
 
+import json
 import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -17,6 +22,7 @@ from farm.artifacts import Context, Planned, plan
 from farm.project import Farm, init_farm, open_farm
 
 TASK_TYPES = ("bug fix", "refactor", "docs", "test repair", "feature", "dependency upgrade")
+HISTORY_DAYS = 84
 
 # (key, kind, task_type, title, what, rule, options, days ago captured, misses before landing, recurrences after)
 STORY = [
@@ -24,13 +30,16 @@ STORY = [
      "The rewrite turned the post's point into a generic lesson about noticing busy sessions.",
      "A draft must keep the takeaway sentence the author stated.",
      {"must_preserve": ["The extra spend should either make the current artifact better"], "applies_to": ["posts/*.md"]},
-     40, 2, 0),
+     40, 4, 0),
     ("deleted-tests", "prompt", "test repair", "Agent deletes failing tests instead of fixing them",
      "Asked to make CI green, the agent removed three failing test files.",
-     "Fix the code or the test; never delete a failing test to make the suite pass.", {}, 35, 1, 0),
+     "Fix the code or the test; never delete a failing test to make the suite pass.", {}, 35, 4, 0),
+    ("claims-green", "skill", "feature", "Agent says the tests pass without running them",
+     "The agent reported 'all tests pass' after editing, but had not run the suite; CI failed on two tests.",
+     "Run the test suite and quote its summary line before saying it passes.", {}, 50, 5, 1),
     ("stale-lockfile", "skill", "dependency upgrade", "Lockfile not regenerated after a dependency bump",
      "package.json was bumped but package-lock.json was left stale; npm ci failed in CI.",
-     "After changing package.json, run npm install and commit the lockfile with it.", {}, 30, 1, 2),
+     "After changing package.json, run npm install and commit the lockfile with it.", {}, 30, 2, 2),
     ("crlf", "prompt", "bug fix", "Edits convert CRLF files to LF",
      "Editing Windows batch files rewrote their CRLF line endings as LF, breaking cmd.exe parsing.",
      "Keep each file's existing line endings when editing.", {}, 25, 1, 0),
@@ -39,7 +48,7 @@ STORY = [
      "Every migration has a working down step.", {"check_cmd": "true"}, 4, 1, 0),
     ("verbose-comments", "prompt", "refactor", "Agent adds a comment to every line",
      "A refactor added narrating comments to every line of a 200-line module.",
-     "Comment only the why; never narrate what a line does.", {}, 20, 1, 0),
+     "Comment only the why; never narrate what a line does.", {}, 20, 2, 0),
 ]
 
 
@@ -49,19 +58,28 @@ class DemoInfo:
     ids: dict[str, str]  # story key -> correction id
 
 
+@dataclass(frozen=True)
+class _Session:
+    id: str
+    start: datetime
+    task_type: str
+    cost_usd: float
+
+
 def build_demo(root: Path, *, now: datetime | None = None, seed: int = 3) -> DemoInfo:
     now = (now or datetime.now(timezone.utc)).replace(microsecond=0)
     rng = random.Random(seed)
     git.init_repo(root)
-    start = now - timedelta(days=42)
+    start = now - timedelta(days=HISTORY_DAYS)
     _commit(root, {"README.md": "# demo project\n", "posts/draft.md": "# Tokens\n\nA draft.\n"}, "start", start)
     init_farm(root)
     farm = open_farm(root)
     _commit(root, {}, "farm init", start + timedelta(hours=1), extra=_untracked(root))
-    _sessions(farm, rng, start, now)
+    sessions = _sessions(farm, rng, start, now)
     ids = {}
     for key, kind, task_type, title, what, rule, options, days, before, after in STORY:
-        ids[key] = _story(farm, rng, now, key, kind, task_type, title, what, rule, options, days, before, after)
+        mine = [s for s in sessions if s.task_type == task_type]
+        ids[key] = _story(farm, rng, now, mine, key, kind, task_type, title, what, rule, options, days, before, after)
     _catches(farm, ids["takeaway"], now, 3)
     _retire(farm, ids["verbose-comments"], now - timedelta(days=5))
     return DemoInfo(root=root, ids=ids)
@@ -83,44 +101,52 @@ def _commit(root: Path, files: dict[str, str], message: str, when: datetime, ext
     change.commit(message, when=when)
 
 
-def _sessions(farm: Farm, rng: random.Random, start: datetime, now: datetime) -> None:
-    files = {}
+def _sessions(farm: Farm, rng: random.Random, start: datetime, now: datetime) -> list[_Session]:
+    files, out = {}, []
     day = start
     n = 0
     while day < now - timedelta(hours=2):
-        for _ in range(rng.randint(1, 4)):
+        for _ in range(rng.randint(2, 5)):
             n += 1
             begin = day + timedelta(hours=rng.uniform(8, 18))
             if begin >= now:
                 continue
             task = rng.choice(TASK_TYPES)
-            growth = 1.0 + (begin - start).days / 42  # loops get dearer over time
+            growth = 1.0 + (begin - start).days / HISTORY_DAYS  # loops get dearer over time
+            session = _Session(f"demo-{n:04d}", begin, task, round(rng.uniform(0.4, 6.0) * growth, 2))
+            out.append(session)
             summary = {
-                "agent": rng.choice(("claude", "codex")), "session_id": f"demo-{n:04d}",
+                "agent": rng.choice(("claude", "codex")), "session_id": session.id,
                 "start": begin.isoformat(), "end": (begin + timedelta(minutes=rng.randint(5, 90))).isoformat(),
                 "task_type": task, "commits": [f"{rng.getrandbits(40):010x}"] if rng.random() < 0.6 else [],
-                "cost_usd": round(rng.uniform(0.4, 6.0) * growth, 2),
+                "cost_usd": session.cost_usd,
             }
-            import json
-
-            files[f"corrections/log/sessions/demo-{n:04d}.json"] = json.dumps(summary, indent=2) + "\n"
+            files[f"corrections/log/sessions/{session.id}.json"] = json.dumps(summary, indent=2) + "\n"
         day += timedelta(days=1)
     _commit(farm.root, files, "farm: session summaries", now - timedelta(hours=1))
+    return sorted(out, key=lambda s: s.start)
 
 
-def _story(farm, rng, now, key, kind, task_type, title, what, rule, options, days, before, after) -> str:
+def _story(farm, rng, now, sessions, key, kind, task_type, title, what, rule, options, days, before, after) -> str:
+    """One correction: `before` misses in its task type's sessions before it was captured (the
+    last one the capture itself), `after` recurrences in sessions since, found in the imports."""
     captured = now - timedelta(days=days)
+    earlier = [s for s in sessions if s.start < captured - timedelta(hours=1)]
+    later = [s for s in sessions if s.start > captured + timedelta(hours=1)]
+    prior = sorted(rng.sample(earlier[:-1], before - 1), key=lambda s: s.start) + [earlier[-1]]
+    origin = prior[-1]
     correction = model.Correction(
         id=model.new_id(title), title=title, kind=kind, created=captured, what=what, rule=rule,
         task_type=task_type, tags=[key.split("-")[0]], signature=[],
-        origin=model.Origin(agent="claude", session_id=f"origin-{key}", model="claude-sonnet-4-5",
+        origin=model.Origin(agent="claude", session_id=origin.id, model="claude-sonnet-4-5",
                             tokens={"input_tokens": 42_000, "output_tokens": 9_000, "cache_read_tokens": 610_000},
-                            cost_usd=round(rng.uniform(2, 9), 2)),
+                            cost_usd=origin.cost_usd),
     )
     files: dict[str, str] = {}
-    for n in range(before):
-        at = captured - timedelta(days=2 * (before - 1 - n))
-        files.update(_event(farm, "miss" if n == 0 else "recurrence", correction.id, at, cost=round(rng.uniform(1, 8), 2)))
+    for s in prior[:-1]:  # found later in the imported sessions: prior occurrences set the old rate
+        files.update(_event(farm, "miss", correction.id, s.start + timedelta(minutes=20), cost=s.cost_usd,
+                            session=s.id, data={"source": "moment", "session_id": s.id}))
+    files.update(_event(farm, "miss", correction.id, captured, cost=origin.cost_usd, session=origin.id))
     peers = [correction] if kind == "prompt" else []
     if kind == "prompt":
         peers = _prompt_peers(farm) + [correction]
@@ -128,12 +154,12 @@ def _story(farm, rng, now, key, kind, task_type, title, what, rule, options, day
     files.update({p.path: p.content for p in planned})
     files[f"corrections/{correction.id}.md"] = model.dump_correction(correction)
     _commit(farm.root, files, f"farm: capture {correction.id}", captured + timedelta(minutes=5))
-    later = {}
-    for n in range(after):
-        at = captured + timedelta(days=6 + 7 * n)
-        later.update(_event(farm, "recurrence", correction.id, at, cost=round(rng.uniform(2, 9), 2), session=f"demo-late-{key}-{n}"))
-    if later:
-        _commit(farm.root, later, f"farm: recurrence of {correction.id}", now - timedelta(minutes=30 - after))
+    recurred = {}
+    for s in sorted(rng.sample(later, after), key=lambda s: s.start):
+        recurred.update(_event(farm, "recurrence", correction.id, s.start + timedelta(minutes=20), cost=s.cost_usd,
+                               session=s.id, data={"source": "moment", "session_id": s.id}))
+    if recurred:
+        _commit(farm.root, recurred, f"farm: recurrence of {correction.id}", now - timedelta(minutes=30 - after))
     return correction.id
 
 
@@ -148,8 +174,11 @@ def _prompt_peers(farm: Farm) -> list[model.Correction]:
 
 def _event(farm: Farm, kind: str, correction_id: str, at: datetime, cost: float | None = None,
            session: str | None = None, data: dict | None = None) -> dict[str, str]:
-    event = model.Event(type=kind, correction=correction_id, at=at, cost_usd=cost, session_id=session,
-                        text=f"demo {kind}", data=data or {})
+    data = data or {}
+    # Found in an imported session: one event per correction and session, as the importer keys them.
+    key = f"moment:{correction_id}:{session}" if data.get("source") == "moment" else None
+    event = model.Event(type=kind, correction=correction_id, at=at, key=key, cost_usd=cost, session_id=session,
+                        text=f"demo {kind}", data=data)
     return {f"corrections/{model.event_path(event)}": model.dump_event(event)}
 
 

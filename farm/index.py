@@ -71,6 +71,13 @@ EventFact = namedtuple("EventFact", "path type correction at key session_id cost
 SessionFact = namedtuple("SessionFact", "path agent session_id start end task_type commits cost_usd")
 
 
+class MatchFact(namedtuple("MatchFact", "id title what rule signature status")):
+    """What the matcher reads of a correction (plain tuples: 10,000 of them cost little)."""
+
+    def signature_list(self) -> list[str]:
+        return json.loads(self.signature)
+
+
 def _from_iso(value: str | None) -> datetime | None:
     return datetime.fromisoformat(value) if value else None
 
@@ -108,6 +115,20 @@ class Index:
         columns = ", ".join(EventFact._fields if text else (*EventFact._fields[:-1], "NULL"))
         rows = self._raw(f"SELECT {columns} FROM events{where} ORDER BY at", (correction_id,) if correction_id else ())
         return [EventFact(p, t, c, _from_iso(at), k, sid, cost, txt) for p, t, c, at, k, sid, cost, txt in rows]
+
+    def match_facts(self) -> list[MatchFact]:
+        """Every correction's matcher fields, in the order of `corrections()`."""
+        return [MatchFact(*row) for row in self._raw(f"SELECT {', '.join(MatchFact._fields)} FROM corrections ORDER BY created")]
+
+    def phrasings(self) -> dict[str, list[str]]:
+        """correction id -> the texts of its recurrences that a person recorded (`farm capture`
+        writes them without a dedupe key; scan and session moments always set one), oldest first."""
+        rows = self._raw("SELECT correction, text FROM events WHERE type = 'recurrence' AND key IS NULL "
+                         "AND text IS NOT NULL ORDER BY at")
+        out: dict[str, list[str]] = {}
+        for correction, text in rows:
+            out.setdefault(correction, []).append(text)
+        return out
 
     def sessions(self) -> list[SessionFact]:
         """Committed session summaries, oldest first, as plain named tuples."""

@@ -18,10 +18,15 @@ def safe(text: object) -> str:
     return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", str(text))
 
 
-def echo_json(data: Any) -> None:
+def json_text(data: Any) -> str:
+    """What echo_json prints, as text (for a command that keeps its output)."""
     import orjson
 
-    click.echo(orjson.dumps(data, default=str, option=orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS).decode())
+    return orjson.dumps(data, default=str, option=orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS).decode()
+
+
+def echo_json(data: Any) -> None:
+    click.echo(json_text(data))
 
 
 def echo_json_line(data: Any) -> None:

@@ -1,19 +1,37 @@
-"""The tracker: per correction, when it landed, what happened before and after, and its status.
+"""The tracker: per correction, when it landed, the miss rate before and after, and its verdict.
 
 Everything here comes from committed files (correction files, events, session
 summaries) and git history, so every clone of the farm computes the same figures.
 
+The instrument is the same on both sides of landed_at: every `miss` or `recurrence`
+event (captured by hand, found by `farm scan`, or a correction moment found in an
+imported session) is one occurrence, and one session counts once however many
+events it holds (an event without a session counts as a session of its own).
+
 - landed_at: when the correction file first entered the current branch's history.
-- misses_before: the originating miss plus recurrences recorded before landed_at.
-- exposure: sessions (and completed loops: sessions that ended in a commit) in this
-  repo that started after landed_at, in the correction's task type when it has one.
-- recurrences_after: recurrences recorded after landed_at; only these count against it.
-- est_cost_avoided_usd = max(0, misses_before / sessions_before × exposure − recurrences_after)
-  × the median cost of its misses; "unknown" (None) when an input is missing.
+- before: k sessions with an occurrence in n sessions that started before landed_at;
+  after: k in n that started after it (the exposure), in the correction's task type
+  when it has one. With fewer sessions on record before landing than sessions with a
+  miss (say 2 misses and 1 session summary), the record is incomplete and there is no
+  rate: the verdict stays unproven (leaking if it recurred) and nothing is claimed.
+- the verdict compares the two rates, taking the rate before (k/n) as the old rate:
+  - holding: nothing after, and at the old rate the exposure made a recurrence likely:
+    P(no recurrence | old rate, n after) = (1 − rate)^n ≤ 0.1 (and n ≥ min_exposure);
+  - improved: some after, but clearly fewer than the old rate predicts:
+    P(at most k after | old rate, n after) ≤ 0.1 (binomial);
+  - leaking: some after, and not clearly fewer (or no rate before to compare with);
+  - unproven: nothing after, but too few sessions to tell (or not committed yet);
+  - retired: closed by a person.
+- cost avoided, claimed only for holding and improved: (old rate × n after − k after)
+  × the median real cost of its misses (the event's cost, else its session's cost),
+  with a 90% interval from the old rate's Wilson score interval (z = 1.645). The rate
+  counts sessions, one per session however many misses it held, so the claim never
+  exceeds one miss avoided per session since landing. "unknown" (None) when an input is missing.
 """
 
 from __future__ import annotations
 
+import math
 import statistics
 from bisect import bisect_right
 from dataclasses import dataclass, field
@@ -21,6 +39,11 @@ from datetime import datetime
 
 from farm import git
 from farm.project import Farm
+
+# A verdict needs the evidence to be this unlikely under the old rate.
+SIGNIFICANCE = 0.1
+# The two-sided 90% normal quantile, for the rate's Wilson interval.
+Z90 = 1.6449
 
 
 @dataclass
@@ -40,11 +63,24 @@ class Tracked:
     sessions_before: int = 0
     exposure_sessions: int = 0
     exposure_loops: int = 0
+    # The evidence behind the verdict: k sessions with an occurrence in n sessions.
+    before_k: int = 0
+    before_n: int = 0
+    after_k: int = 0
+    after_n: int = 0
+    rate_before: float | None = None
+    rate_before_low: float | None = None
+    rate_before_high: float | None = None
+    rate_after: float | None = None
+    p_value: float | None = None  # P(at most after_k in after_n | the old rate)
+    verdict: str = ""  # the verdict's reason in one line
     origin_cost_usd: float | None = None
     recurrence_cost_usd: float = 0.0
     median_miss_cost_usd: float | None = None
     expected_repeats: float | None = None
     est_cost_avoided_usd: float | None = None
+    est_cost_avoided_low_usd: float | None = None
+    est_cost_avoided_high_usd: float | None = None
     events: list = field(default_factory=list)
 
     def as_json(self, with_events: bool = False) -> dict:
@@ -70,6 +106,7 @@ class _Timeline:
     all_loops: list[datetime]
     by_type: dict[str, list[datetime]]
     loops_by_type: dict[str, list[datetime]]
+    costs: dict[str, float]  # session id -> its recorded cost
 
     def count(self, task_type: str | None, moment: datetime, loops: bool = False) -> tuple[int, int]:
         if task_type:
@@ -93,6 +130,7 @@ def _timeline(sessions) -> _Timeline:
         all_loops=sorted(s.start for s in starts if s.commits),
         by_type={k: sorted(v) for k, v in by_type.items()},
         loops_by_type={k: sorted(v) for k, v in loops_by_type.items()},
+        costs={s.session_id: s.cost_usd for s in sessions if s.session_id and s.cost_usd is not None},
     )
 
 
@@ -142,6 +180,8 @@ def _tracked(row, landed_at: datetime | None, events: list, timeline: _Timeline,
         landed_at=landed_at, task_type=row.task_type, origin_cost_usd=row.origin_cost_usd, events=events,
     )
     miss_costs = []
+    sessions_before: set = set()
+    sessions_after: set = set()
     for event in events:
         after = landed_at is not None and event.at > landed_at
         if event.type in ("miss", "recurrence"):
@@ -149,35 +189,141 @@ def _tracked(row, landed_at: datetime | None, events: list, timeline: _Timeline,
             t.recurrences += event.type == "recurrence"
             t.recurrences_after += event.type == "recurrence" and after
             t.misses_before += not after
-            if event.cost_usd is not None:
-                miss_costs.append(event.cost_usd)
-                t.recurrence_cost_usd += event.cost_usd if event.type == "recurrence" else 0.0
+            if not after:
+                sessions_before.add(event.session_id or event.path)
+            elif event.type == "recurrence":  # only a recurrence counts against it, as before
+                sessions_after.add(event.session_id or event.path)
+            cost = event.cost_usd if event.cost_usd is not None else timeline.costs.get(event.session_id)
+            if cost is not None:
+                miss_costs.append(cost)
+                t.recurrence_cost_usd += cost if event.type == "recurrence" else 0.0
         elif event.type == "catch":
             t.catches += 1
     if landed_at is not None:
         t.sessions_before, t.exposure_sessions = timeline.count(row.task_type, landed_at)
         t.exposure_loops = timeline.count(row.task_type, landed_at, loops=True)[1]
-    t.median_miss_cost_usd = statistics.median(miss_costs) if miss_costs else None
+        t.before_k, t.after_k = len(sessions_before), len(sessions_after)
+        t.before_n, t.after_n = t.sessions_before, max(t.exposure_sessions, t.after_k)
+    t.median_miss_cost_usd = round(statistics.median(miss_costs), 4) if miss_costs else None
+    _rates(t)
+    t.status, t.verdict = _verdict(row.status, t, min_exposure)
     _estimate(t)
-    t.status = _status(row.status, t, min_exposure)
     return t
 
 
-def _estimate(t: Tracked) -> None:
-    if t.landed_at is None or t.sessions_before == 0:
-        return  # no miss rate to extrapolate from: unknown, not zero
-    rate = t.misses_before / t.sessions_before
-    t.expected_repeats = round(rate * t.exposure_sessions, 3)
-    if t.median_miss_cost_usd is not None:
-        avoided = max(0.0, t.expected_repeats - t.recurrences_after)
-        t.est_cost_avoided_usd = round(avoided * t.median_miss_cost_usd, 4)
+def _rates(t: Tracked) -> None:
+    if t.landed_at is None:
+        return
+    if t.before_n and t.before_n >= t.before_k:  # fewer sessions than misses: the record is incomplete
+        t.rate_before = round(t.before_k / t.before_n, 4)
+        low, high = wilson(t.before_k, t.before_n)
+        t.rate_before_low, t.rate_before_high = round(low, 4), round(high, 4)
+        t.p_value = round(binomial_cdf(t.after_k, t.after_n, t.before_k / t.before_n), 4)
+    if t.after_n:
+        t.rate_after = round(t.after_k / t.after_n, 4)
 
 
-def _status(file_status: str, t: Tracked, min_exposure: int) -> str:
+def _verdict(file_status: str, t: Tracked, min_exposure: int) -> tuple[str, str]:
+    """(status, the reason in one line) — see the module docstring."""
+    before = f"before: {t.before_k} in {t.before_n} sessions"
+    after = f"after: {t.after_k} in {t.after_n}"
     if file_status == "retired":
-        return "retired"
-    if t.recurrences_after:
-        return "leaking"
-    if t.landed_at is None or t.exposure_sessions < min_exposure:
-        return "unproven"
-    return "holding"
+        return "retired", "closed by a person"
+    if t.landed_at is None:
+        return "unproven", "not committed yet"
+    if t.p_value is None:
+        why = f"{before}: no rate to compare with" if t.before_n < t.before_k else "no sessions on record before it landed"
+        return ("leaking" if t.after_k else "unproven"), f"{after}; {why}"
+    chance = f"P = {t.p_value:.3g} at the old rate"
+    if t.after_k:
+        if t.p_value <= SIGNIFICANCE:
+            return "improved", f"{before}, {after}: clearly fewer ({chance})"
+        return "leaking", f"{before}, {after}: not clearly fewer ({chance})"
+    if t.p_value <= SIGNIFICANCE and t.after_n >= min_exposure:
+        return "holding", f"{before}, {after}: a recurrence was likely by now ({chance} of none)"
+    return "unproven", f"{before}, {after}: too few sessions to tell ({chance} of none)"
+
+
+def _estimate(t: Tracked) -> None:
+    if t.rate_before is None:
+        return  # no miss rate to extrapolate from: unknown, not zero
+    rate = t.before_k / t.before_n
+    t.expected_repeats = round(rate * t.after_n, 3)
+    if t.status not in ("holding", "improved") or t.median_miss_cost_usd is None:
+        return  # never claimed without the evidence that it works
+    cost = t.median_miss_cost_usd
+    low, high = wilson(t.before_k, t.before_n)
+    t.est_cost_avoided_usd = round(max(0.0, rate * t.after_n - t.after_k) * cost, 2)
+    t.est_cost_avoided_low_usd = round(max(0.0, low * t.after_n - t.after_k) * cost, 2)
+    t.est_cost_avoided_high_usd = round(max(0.0, high * t.after_n - t.after_k) * cost, 2)
+
+
+def wilson(k: int, n: int, z: float = Z90) -> tuple[float, float]:
+    """The Wilson score interval of a rate k/n (90% by default); (0, 1) when n is 0."""
+    if n <= 0:
+        return 0.0, 1.0
+    p = k / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
+def binomial_cdf(k: int, n: int, p: float) -> float:
+    """P(X ≤ k) for X ~ Binomial(n, p), summed in log space (n may be tens of thousands)."""
+    if k >= n or p <= 0.0:
+        return 1.0
+    if p >= 1.0:
+        return 0.0
+    log_p, log_q = math.log(p), math.log1p(-p)
+    total = 0.0
+    for i in range(k + 1):
+        log_term = math.lgamma(n + 1) - math.lgamma(i + 1) - math.lgamma(n - i + 1) + i * log_p + (n - i) * log_q
+        total += math.exp(log_term)
+    return min(1.0, total)
+
+
+# --- the listing cache ------------------------------------------------------------
+
+# The modules the listing is derived by (see farm/fingerprint.py).
+_CODE = ("tracker.py", "index.py", "model.py", "config.py", "fingerprint.py")
+
+
+@dataclass
+class ListingCache:
+    """`farm status --json`'s output, kept under FARM_HOME while the farm's fingerprint
+    (farm/fingerprint.py) stays the same, so an unchanged farm of 10,000 corrections
+    answers without opening the index at all."""
+
+    folder: object
+    text: str | None = None  # the output, when still current
+    warnings: list[str] = field(default_factory=list)
+
+    def store(self, farm: Farm, text: str, warnings: list[str]) -> None:
+        import json
+
+        from farm.fingerprint import stamp
+        from farm.fsutil import atomic_write
+
+        try:
+            atomic_write(self.folder / "status-listing.txt", text)
+            atomic_write(self.folder / "status-listing.json",
+                         json.dumps({"stamp": stamp(farm, _CODE).as_json(), "warnings": warnings}))
+        except OSError:
+            pass  # a cache that cannot be written only costs time
+
+
+def listing_cache(farm: Farm) -> ListingCache:
+    """The cached listing when it is still current (`text` set), else an empty one to `store`."""
+    import json
+
+    from farm.fingerprint import current
+    from farm.paths import repo_state_dir
+
+    folder = repo_state_dir(farm.root)
+    try:
+        stored = json.loads((folder / "status-listing.json").read_text())
+        if current(farm, stored["stamp"], _CODE):
+            return ListingCache(folder, (folder / "status-listing.txt").read_text(), stored["warnings"])
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
+    return ListingCache(folder)

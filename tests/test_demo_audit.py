@@ -11,18 +11,44 @@ def demo(tmp_path, monkeypatch):
     return info
 
 
-def test_demo_farm_shows_every_status(demo):
+def test_demo_farm_shows_every_verdict_with_its_evidence(demo):
     rows = {r["id"]: r for r in run_farm("status", "--json").json()["corrections"]}
     status = {key: rows[cid]["status"] for key, cid in demo.ids.items()}
-    assert status["stale-lockfile"] == "leaking"
-    assert status["verbose-comments"] == "retired"
-    assert status["migration-order"] == "unproven"
-    assert status["takeaway"] == "holding" and status["deleted-tests"] == "holding"
+    assert status == {"takeaway": "holding", "deleted-tests": "holding", "claims-green": "improved",
+                      "stale-lockfile": "leaking", "crlf": "unproven", "migration-order": "unproven",
+                      "verbose-comments": "retired"}
     takeaway = rows[demo.ids["takeaway"]]
-    assert takeaway["catches"] == 3 and takeaway["misses_before"] == 2
-    assert takeaway["est_cost_avoided_usd"] is not None and takeaway["est_cost_avoided_usd"] > 0
+    assert takeaway["catches"] == 3 and takeaway["misses_before"] == 4 and takeaway["before_k"] == 4
+    assert takeaway["before_n"] >= 20 and takeaway["p_value"] <= 0.1  # a rate from a real record
+    for row in rows.values():
+        claimed = row["est_cost_avoided_usd"]
+        if row["status"] in ("holding", "improved"):
+            assert row["est_cost_avoided_low_usd"] <= claimed <= row["est_cost_avoided_high_usd"]
+            # never more than one miss avoided per session since, at the dearest miss of the demo
+            assert claimed <= row["after_n"] * row["median_miss_cost_usd"]
+        else:
+            assert claimed is None
+    total = sum(r["est_cost_avoided_usd"] or 0 for r in rows.values())
+    missed = sum(r["misses_before"] for r in rows.values())
+    assert 0 < total < 100 and missed >= 15  # a claim the record supports, not $154.88 from 2 misses
     leaking = rows[demo.ids["stale-lockfile"]]
     assert leaking["recurrences_after"] == 2 and leaking["recurrence_cost_usd"] > 0
+    assert rows[demo.ids["claims-green"]]["after_k"] == 1
+
+
+def test_demo_misses_are_dated_by_and_costed_from_their_sessions(demo):
+    import json
+
+    sessions = {}
+    for path in (demo.root / "corrections" / "log" / "sessions").glob("*.json"):
+        data = json.loads(path.read_text())
+        sessions[data["session_id"]] = data
+    events = [json.loads(p.read_text()) for p in (demo.root / "corrections" / "log").glob("20*/*.json")]
+    misses = [e for e in events if e["type"] in ("miss", "recurrence")]
+    assert misses and all(e["session_id"] in sessions for e in misses)
+    assert all(e["cost_usd"] == sessions[e["session_id"]]["cost_usd"] for e in misses)
+    assert all(e["at"][:10] == sessions[e["session_id"]]["start"][:10] for e in misses if e.get("data", {}).get("source"))
+    assert any(e.get("data", {}).get("source") == "moment" for e in misses)
 
 
 def test_audit_names_the_leak_first_with_evidence_and_a_next_step(demo):

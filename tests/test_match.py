@@ -83,8 +83,9 @@ def test_unrelated_text_is_not_a_recurrence(matcher):
 
 def test_query_between_two_close_corrections_is_not_called(matcher):
     # Equally near both timezone corrections: the margin must withhold the verdict.
-    matches = matcher.match("The agent got timezones wrong with UTC timestamps and local time.")
+    matches = matcher.match("Agent confused UTC and local timestamps again.")
     assert {m.id for m in matches[:2]} == {"c-timezone-utc", "c-timezone-local"}
+    assert matches[0].score < 1.1 * matches[1].score  # the premise: neither leads clearly
     assert not any(m.recurrence for m in matches)
 
 
@@ -255,12 +256,24 @@ def test_dev_set_figures():
         top1 += bool(probe["label"] and matches and matches[0].id == probe["label"])
     n_dup = sum(1 for p in probes if p["label"])
     precision, recall = correct / calls, correct / n_dup
-    # Measured at DEFAULT_THRESHOLD: precision 0.925, recall 0.521, top-1 0.859
-    # (45 calls, 5 false: hard negatives that share a correction's words and
-    # even its headline but not its actor or its failure).
-    assert recall >= 0.52
-    assert precision >= 0.92
-    assert top1 / n_dup >= 0.85
+    # Measured at DEFAULT_THRESHOLD (29.5), on the whole set it was chosen on: precision
+    # 0.972, recall 0.493, top-1 0.845 (36 calls, 1 false).
+    assert precision >= 0.95 and recall >= 0.48 and top1 / n_dup >= 0.84
+
+
+@pytest.mark.skipif(not (DEV / "probes.jsonl").is_file(),
+                    reason=f"recurrence-dev set not found at {DEV}")
+def test_leave_source_out_figures():
+    """The estimate for unseen reports: each source's fold scored with a threshold tuned on the others."""
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).parents[1] / "bench"))
+    import eval_match
+
+    corrections, probes = eval_match.load(DEV)
+    pooled = eval_match.leave_source_out(corrections, probes)["pooled"]["tuned"]
+    # Measured: precision 0.902 (37/41), recall 0.521, over three folds.
+    assert pooled["precision"] >= 0.9 and pooled["recall"] >= 0.5
 
 
 def test_a_report_naming_no_agent_needs_more_to_repeat_an_agent_correction():
@@ -274,3 +287,97 @@ def test_a_report_naming_no_agent_needs_more_to_repeat_an_agent_correction():
     assert with_agent == pytest.approx(without_agent * ACTOR_DISCOUNT, rel=0.05)
     named = Matcher([agent]).match("The agent saved CRLF batch files with LF endings")[0]
     assert named.recurrence
+
+
+def test_readme_example_is_a_recurrence_in_a_farm_of_one_correction(farm):
+    from conftest import run_farm
+
+    captured = run_farm(
+        "capture", "--title", "Draft drops the stated takeaway",
+        "--what", "The rewrite turned the post's point into a generic lesson about noticing busy sessions.",
+        "--rule", "A draft must keep the takeaway sentence the author stated.",
+        "--kind", "grader", "--must-preserve", "The extra spend should either make the current artifact better",
+        "--applies-to", "posts/*.md", "--task-type", "docs", "--yes", "--json")
+    assert captured.code == 0, captured.err
+    best = run_farm("match", "the draft lost its main point again", "--json").json()["matches"][0]
+    assert best["id"] == captured.json()["id"] and best["recurrence"] is True
+
+
+def test_english_rarity_weighs_a_rare_word_above_a_common_one():
+    from farm.match import english_rarity, rarities
+
+    assert english_rarity("the") < english_rarity("point") < english_rarity("takeaway") < english_rarity("xqzvbn")
+    assert rarities("Deleted deletes") == {"delet": english_rarity("deleted")}  # the stem's most common form
+
+
+def test_a_confirmed_recurrence_becomes_a_phrasing_of_its_correction(farm):
+    from conftest import run_farm
+
+    made = run_farm("capture", "--title", "Agent deletes failing tests instead of fixing them",
+                    "--what", "Asked to make CI green, the agent removed three failing test files.",
+                    "--rule", "Fix the code or the test; never delete a failing test.", "--kind", "prompt",
+                    "--yes", "--json").json()
+    query = "The robot wiped the red spec files so the pipeline would pass"
+    before = run_farm("match", query, "--json").json()["matches"]
+    assert not before or not before[0]["recurrence"]
+    # A person records that wording as a recurrence (capture matches it; --yes accepts)
+    again = run_farm("capture", "--title", "Agent removed the failing test files again",
+                     "--what", "The robot wiped the red spec files so the pipeline would pass.",
+                     "--rule", "Fix the code.", "--kind", "prompt", "--yes", "--json").json()
+    assert again["recurrence_of"] == made["id"]
+    after = run_farm("match", query, "--json").json()["matches"]
+    assert after[0]["id"] == made["id"] and after[0]["recurrence"] is True
+    assert after[0]["score"] > (before[0]["score"] if before else 0)
+
+
+def test_a_correction_keeps_its_newest_few_phrasings():
+    from farm.matchcache import PHRASINGS_KEPT, active_docs
+
+    class Row:
+        id, title, what, rule, status = "c", "Title", "What", "Rule", "active"
+
+        def signature_list(self):
+            return []
+
+    texts = [f"report {n}" for n in range(PHRASINGS_KEPT + 2)]
+    (doc,) = active_docs([Row()], {"c": texts, "other": ["x"]})
+    assert doc.phrasings == tuple(texts[-PHRASINGS_KEPT:])  # the newest few
+
+
+def test_only_recurrences_a_person_recorded_become_phrasings(farm):
+    import json
+
+    from conftest import capture
+
+    from farm.project import open_farm
+
+    cid = capture().json()["id"]
+    log = farm / "corrections" / "log"
+    for name, key in (("by-hand", None), ("found", "moment:x:s1")):
+        (log / f"{name}.json").write_text(json.dumps({"type": "recurrence", "correction": cid, "key": key,
+                                                      "at": "2026-01-02T00:00:00Z", "text": f"{name} text"}))
+    with open_farm().index() as (index, _):
+        assert index.phrasings() == {cid: ["by-hand text"]}
+
+
+def test_match_answers_from_its_cache_until_the_farm_changes(farm):
+    from conftest import capture, run_farm
+
+    first = capture().json()["id"]
+    (farm / "corrections" / "broken.md").write_text("---\nid: [unclosed\n---\n")
+    for _ in range(2):  # built, then from the cache: the unreadable file is still named
+        result = run_farm("match", "the draft lost the stated takeaway", "--json")
+        assert result.json()["matches"][0]["id"] == first and "broken.md" in result.err
+    second = capture("--new", title="Lockfile left stale after a dependency bump",
+                     what="package.json changed but package-lock.json did not.", rule="Commit the lockfile.").json()["id"]
+    best = run_farm("match", "the lockfile was left stale after the dependency bump", "--json").json()["matches"][0]
+    assert best["id"] == second
+
+
+def test_a_pickled_matcher_matches_as_the_one_it_was_built_as(matcher):
+    import pickle
+
+    loaded = pickle.loads(pickle.dumps(matcher))
+    for query in (DUPLICATE, UNRELATED, "Agent confused UTC and local timestamps again."):
+        assert loaded.match(query) == matcher.match(query)
+    assert loaded.match_excluding(DUPLICATE, "c-tabs") == matcher.match_excluding(DUPLICATE, "c-tabs")

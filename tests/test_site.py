@@ -35,8 +35,11 @@ def test_build_makes_every_page_offline(demo_site):
     root, ids, _, report = demo_site
     assert report["render"] == "full" and report["pages"] == len(ids) + 8  # home, corrections, spend, audit, inbox, tags, kinds, task types
     home = html(root, "index.html")
-    counts = dict(re.findall(r'farm-count-n">(\d+)</span> <span>(\w+)', home)[i][::-1] for i in range(4))
-    assert counts == {"leaking": "1", "unproven": "2", "holding": "3", "retired": "1"}
+    counts = dict(re.findall(r'farm-count-n">(\d+)</span> <span>(\w+)', home)[i][::-1] for i in range(5))
+    assert counts == {"leaking": "1", "improved": "1", "unproven": "3", "holding": "2", "retired": "1"}
+    assert "90% interval" in home and "nothing is claimed for unproven, leaking or retired" in home
+    takeaway = html(root, f"corrections/{ids['takeaway']}.html")
+    assert "4 in " in takeaway and "sessions had the miss" in takeaway and "Cost avoided, 90% interval" in takeaway
     assert (root / "site" / "charts" / "cost.svg").read_text().startswith("<svg")
     for cid in ids.values():
         assert (root / "site" / "corrections" / f"{cid}.html").exists()

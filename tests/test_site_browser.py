@@ -104,7 +104,7 @@ def test_home_page_shows_the_status_counts(page, site):
     url, _, _ = site
     page.goto(url)
     counts = {c.split()[1]: int(c.split()[0]) for c in page.locator(".farm-count").all_inner_texts()}
-    assert counts == {"leaking": 1, "unproven": 2, "holding": 3, "retired": 1, "in": 7}
+    assert counts == {"leaking": 1, "improved": 1, "unproven": 3, "holding": 2, "retired": 1, "in": 8}
     assert page.locator("img[src='charts/cost.svg']").evaluate("img => img.naturalWidth") > 0
     assert "Lockfile not regenerated" in page.locator("#leaking ~ .farm-block").first.inner_text()
     assert not remote(page.requests)
@@ -118,7 +118,8 @@ def test_correction_page_shows_its_evidence(page, site):
     figures = page.locator(".farm-figures").inner_text()
     assert "Recurrences since it landed\t2" in figures and "Cost of recurrences" in figures
     events = page.locator("#events ~ .farm-block table").first.inner_text()
-    assert events.count("\trecurrence\t") == 2 and "$5.27" in events
+    assert events.count("\trecurrence\t") == 2 and events.count("\tdemo-") == 4  # each miss in its session
+    assert "Verdict\tbefore: 2 in " in figures and "not clearly fewer" in figures
     assert "SKILL.md" in page.locator("#artifact ~ .farm-block").first.inner_text()
 
 
@@ -153,7 +154,7 @@ def test_injected_script_does_not_run(page, site):
 def test_site_opens_from_file_url_without_network(page, site):
     _, _, folder = site
     page.goto((folder / "index.html").as_uri())
-    assert page.locator(".farm-count").count() == 5
+    assert page.locator(".farm-count").count() == 6  # five statuses and the total
     page.goto((folder / "spend.html").as_uri())
     assert "Per completed loop" in page.locator("article").inner_text()
     results = search(page, SEARCH_WORD)  # search over file:// runs via the bundled iframe-worker shim

@@ -4,7 +4,7 @@ import click
 @click.command()
 @click.argument("directory", required=False, type=click.Path(file_okay=False))
 def demo(directory: str | None) -> None:
-    """Build a throw-away farm with six weeks of generated history and show its tracker.
+    """Build a throw-away farm with twelve weeks of generated history and show its tracker.
 
     DIRECTORY (default: a new temp dir) must not exist yet. Then `cd` there and
     try `farm status`, `farm audit` and `farm status ID`.

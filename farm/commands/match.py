@@ -17,7 +17,7 @@ def match(text: str, limit: int, threshold: float | None, as_json: bool) -> None
     record a repeat instead of a new correction. With TEXT `-`, reads one
     query per line from stdin and prints one JSON object per line.
     """
-    from farm.matchcache import load_matcher
+    from farm.matchcache import farm_matcher
     from farm.project import open_farm
 
     if not text.strip():
@@ -25,11 +25,9 @@ def match(text: str, limit: int, threshold: float | None, as_json: bool) -> None
 
         raise InvalidInput("TEXT is empty: describe the miss, e.g. farm match \"the draft lost its point\"")
     farm = open_farm()
-    with farm.index() as (index, refresh):
-        rows = index.corrections()
-    for warning in refresh.warnings:
+    matcher, warnings = farm_matcher(farm, threshold if threshold is not None else farm.config.get("match_threshold"))
+    for warning in warnings:
         click.echo(f"farm: warning: {safe(warning)}", err=True)
-    matcher = load_matcher(farm.root, rows, threshold if threshold is not None else farm.config.get("match_threshold"))
     if text == "-":
         for line in sys.stdin:
             echo_json_line({"matches": _rows(matcher.match(line.strip(), limit=limit))})

@@ -11,9 +11,11 @@ def reindex(as_json: bool) -> None:
     Never needed for correctness (every command refreshes what changed first);
     useful after moving FARM_HOME or to clear a damaged index.
     """
+    from farm.fingerprint import forget
     from farm.project import open_farm
 
     farm = open_farm()
+    forget(farm)  # the caches that skip the index must not outlive it
     with farm.index(rebuild=True) as (index, refresh):
         corrections, events = len(index.corrections()), len(index.events(text=False))
     if as_json:

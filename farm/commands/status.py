@@ -5,10 +5,15 @@ import click
 from farm.output import colour, echo_csv, echo_json, fit, fits_terminal, local_time, money, output_options, page, safe, table
 
 STATUS_HELP = """\b
-unproven  landed, but too few sessions since to judge (or not committed yet)
-holding   enough sessions since it landed, and the miss has not come back
-leaking   the miss came back after the correction landed
-retired   closed by a person"""
+unproven  no recurrence yet, but too few sessions since to tell (or not committed yet)
+holding   no recurrence in enough sessions that, at the old miss rate, one was likely
+improved  it recurred, but clearly less often than before it landed
+leaking   it recurred, not clearly less often than before it landed
+retired   closed by a person
+
+"before" and "after" are k/n: sessions with the miss in the sessions before
+it landed and since. "avoided 90%" is the estimate's interval; nothing is
+claimed for unproven, leaking or retired corrections."""
 STATUSES = ("leaking", "improved", "unproven", "holding", "retired")  # the order a person acts on them
 KINDS = ("test", "grader", "prompt", "skill", "guard")
 SORTS = {
@@ -75,6 +80,9 @@ def show_list(statuses, kinds, sort: str | None, wide: bool, output: str | None)
     from farm.project import open_farm
 
     farm = open_farm()
+    if output == "json" and not (statuses or kinds or sort):
+        _listing(farm)  # the whole listing, kept under FARM_HOME while the farm is unchanged
+        return
     tracked = _tracked(farm, with_text=False)
     tracked = [t for t in tracked if (not statuses or t.status in statuses) and (not kinds or t.kind in kinds)]
     if sort or not output:
@@ -122,16 +130,19 @@ def _table(tracked, wide: bool) -> str:
         "before": lambda t: f"{getattr(t, 'before_k', 0)}/{getattr(t, 'before_n', 0)}",
         "after": lambda t: f"{getattr(t, 'after_k', 0)}/{getattr(t, 'after_n', 0)}",
         "cost": lambda t: money(t.origin_cost_usd),
-        "avoided": lambda t: money(t.est_cost_avoided_usd),
+        "avoided": _avoided,
+        "avoided 90%": _interval,
         "title": lambda t: redact(t.title),  # a title written by hand may hold a secret
     }
+    if not any(getattr(t, "est_cost_avoided_low_usd", None) is not None for t in tracked):
+        del columns["avoided 90%"]
     if not any(getattr(t, "verdict", None) for t in tracked):
         del columns["verdict"]
     if not any(hasattr(t, "before_n") for t in tracked):
         del columns["before"], columns["after"]
     # On a narrow terminal the title keeps at least MIN_TITLE characters: the verdict (the status says it in
     # a word), landed, kind, then the k-in-n make room.
-    for dropped in (("verdict",), ("landed",), ("kind",), ("before", "after")):
+    for dropped in (("verdict",), ("avoided 90%",), ("landed",), ("kind",), ("before", "after")):
         if wide or _title_room(columns, tracked) >= MIN_TITLE:
             break
         for name in dropped:
@@ -151,6 +162,32 @@ def _title_room(columns: dict, tracked) -> int:
 
     widths = [max(len(name), *(len(safe(get(t))) for t in tracked)) for name, get in columns.items() if name != "title"]
     return terminal_width() - sum(widths) - 2 * len(widths)
+
+
+def _interval(t) -> str:
+    low, high = getattr(t, "est_cost_avoided_low_usd", None), getattr(t, "est_cost_avoided_high_usd", None)
+    return "-" if low is None or high is None else f"{money(low)}–{money(high)}"
+
+
+def _avoided(t) -> str:
+    """Nothing is claimed for an unproven, leaking or retired correction: "-", not "unknown"."""
+    return money(t.est_cost_avoided_usd) if t.status in ("holding", "improved") else "-"
+
+
+def _listing(farm) -> None:
+    """`--json` for every correction, from the listing cache when nothing changed (see tracker)."""
+    from farm.output import json_text
+    from farm.tracker import listing_cache, track
+
+    cache = listing_cache(farm)
+    if cache.text is None:
+        with farm.index() as (index, refresh):
+            cache.text = json_text({"corrections": [t.as_json() for t in track(farm, index)]})
+        cache.warnings = refresh.warnings
+        cache.store(farm, cache.text, cache.warnings)
+    for warning in cache.warnings:
+        click.echo(f"farm: warning: {safe(warning)}", err=True)
+    click.echo(cache.text)
 
 
 def _summary(tracked) -> str:
@@ -230,8 +267,7 @@ def _history(t, row=None) -> None:
     click.echo(f"  kind {t.kind}, status {colour(t.status, t.status)}, created {local_time(t.created)}, {landed}")
     click.echo(f"  misses before landing {t.misses_before}, sessions since {t.exposure_sessions}, "
                f"recurrences since {t.recurrences_after}, catches {t.catches}")
-    low, high = getattr(t, "est_cost_avoided_low_usd", None), getattr(t, "est_cost_avoided_high_usd", None)
-    interval = f" (90% interval {money(low)}–{money(high)})" if low is not None and high is not None else ""
+    interval = f" (90% interval {_interval(t)})" if _interval(t) != "-" else ""
     click.echo(f"  cost of the first miss {money(t.origin_cost_usd)}, "
                f"estimated cost avoided {money(t.est_cost_avoided_usd)}{interval}")
     if getattr(t, "verdict", None):  # the evidence work's reason for the status, in one line

@@ -16,11 +16,12 @@ from farm.output import money
 from farm.site.data import CorrectionView, SiteData
 from farm.site.safe import anchor, code_fence, esc, href, label, prose
 
-STATUSES = ("leaking", "unproven", "holding", "retired")
+STATUSES = ("leaking", "improved", "unproven", "holding", "retired")
 STATUS_HELP = {
-    "leaking": "the miss came back after the correction landed: it needs a better correction",
-    "unproven": "landed, but too few sessions since to judge (or not committed yet)",
-    "holding": "enough sessions since it landed, and the miss has not come back",
+    "leaking": "it recurred after it landed, not clearly less often than before: it needs a better correction",
+    "improved": "it recurred after it landed, but clearly less often than before",
+    "unproven": "no recurrence yet, but too few sessions since to tell (or not committed yet)",
+    "holding": "no recurrence in enough sessions that, at the old miss rate, one was likely",
     "retired": "closed by a person",
 }
 KIND_HELP = {
@@ -99,9 +100,11 @@ def home_page(data: SiteData, link: Link, series: list[tuple[str, float, float]]
         _p("Too little history for a chart yet: it needs costs from two weeks or more.") if series else
         "_No costs recorded yet._",
         _html(f"<p>Misses with a known cost: <strong>{money(missed)}</strong>. Estimated cost avoided: "
-              f"<strong>{money(sum(avoided))}</strong> from {len(avoided)} correction(s) with enough history "
-              "(miss rate before landing × sessions since − recurrences since, × the median cost of the miss; "
-              "the chart spreads each estimate evenly from its landing to today).</p>"),
+              f"<strong>{money(sum(avoided))}</strong> (90% interval {money(sum(_avoided_low(c) for c in data.corrections))}"
+              f"–{money(sum(_avoided_high(c) for c in data.corrections))}) from {len(avoided)} holding or improved "
+              "correction(s) (miss rate before landing × sessions since − recurrences since, × the median cost of the "
+              "miss; nothing is claimed for unproven, leaking or retired ones; the chart spreads each estimate evenly "
+              "from its landing to today).</p>"),
         "## Leaking",
         _leaking(data.corrections, link, src),
         "## Recent captures",
@@ -161,7 +164,8 @@ def corrections_page(data: SiteData, link: Link) -> Page:
         parts += [f"## {status.capitalize()} {{ #{status} }}", _p(f"{len(group)} — {esc(STATUS_HELP[status])}.")]
         if group:
             parts.append(_correction_table(group, link, src, (
-                "title", "kind", "task type", "landed", "misses", "sessions", "recurred", "catches", "cost", "avoided")))
+                "title", "kind", "task type", "landed", "misses", "sessions", "recurred", "catches", "before", "after",
+                "cost", "avoided")))
     return Page(src, "Corrections", _join(parts), nav="Corrections")
 
 
@@ -223,6 +227,9 @@ def _figures(c: CorrectionView) -> str:
     g = lambda name, default=None: getattr(t, name, default)  # noqa: E731 - tracker fields grow
     rows = [
         ("Landed", f"{t.landed_at:%Y-%m-%d %H:%M} UTC" if t.landed_at else "not committed yet"),
+        ("Verdict", g("verdict") or None),
+        ("Before it landed", f"{g('before_k')} in {g('before_n')} sessions had the miss" if t.landed_at else None),
+        ("Since it landed", f"{g('after_k')} in {g('after_n')} sessions" if t.landed_at else None),
         ("Misses before it landed", t.misses_before),
         ("Sessions before it landed", g("sessions_before")),
         ("Sessions since it landed (exposure)", t.exposure_sessions),
@@ -234,6 +241,8 @@ def _figures(c: CorrectionView) -> str:
         ("Median cost of a miss", money(g("median_miss_cost_usd")) if g("median_miss_cost_usd") is not None else None),
         ("Expected repeats without it", g("expected_repeats")),
         ("Estimated cost avoided", money(t.est_cost_avoided_usd)),
+        ("Cost avoided, 90% interval", f"{money(_avoided_low(c))}–{money(_avoided_high(c))}"
+         if g("est_cost_avoided_low_usd") is not None else None),
     ]
     origin = c.origin
     if origin:
@@ -482,6 +491,8 @@ def _correction_table(group: Iterable[CorrectionView], link: Link, src: str, col
         "catches": lambda c: str(c.tracked.catches),
         "cost": lambda c: money(c.tracked.origin_cost_usd),
         "avoided": lambda c: money(c.tracked.est_cost_avoided_usd),
+        "before": lambda c: f"{getattr(c.tracked, 'before_k', 0)}/{getattr(c.tracked, 'before_n', 0)}",
+        "after": lambda c: f"{getattr(c.tracked, 'after_k', 0)}/{getattr(c.tracked, 'after_n', 0)}",
     }
     return _table(columns, ([cells[name](c) for name in columns] for c in group), NUMERIC)
 
@@ -548,6 +559,14 @@ def _miss_cost(c: CorrectionView) -> float:
 
 def _avoided(c: CorrectionView) -> float | None:
     return c.tracked.est_cost_avoided_usd
+
+
+def _avoided_low(c: CorrectionView) -> float:
+    return getattr(c.tracked, "est_cost_avoided_low_usd", None) or 0.0
+
+
+def _avoided_high(c: CorrectionView) -> float:
+    return getattr(c.tracked, "est_cost_avoided_high_usd", None) or 0.0
 
 
 def _table(headers: Iterable[str], rows: Iterable[Iterable[str]], numeric: Iterable[str] = ()) -> str:
