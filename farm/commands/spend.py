@@ -33,8 +33,6 @@ def spend(by, since, until, repo, tz_name, loops, no_refresh, output) -> None:
     filters = Filters(since=parse_when(since, tz), until=parse_when(until, tz, end=True), repo=repo)
     corrections = _session_corrections() if by == "correction" and not loops else None
     report = spend_document(by, filters, tz, loops_only=loops, corrections=corrections, refresh=not no_refresh)
-    report = {**({"by": report["by"], "time_zone": report["time_zone"]} if not loops else {}), "scope": _scope(repo),
-              **{k: v for k, v in report.items() if k not in ("by", "time_zone")}}
     if output == "json":
         echo_json(report)
     elif output == "csv":
@@ -43,11 +41,6 @@ def spend(by, since, until, repo, tz_name, loops, no_refresh, output) -> None:
         _show_loops(report["rows"], report["total"])
     else:
         _show(by, report["rows"], report["total"], tz, ranged=bool(since or until), scope=report["scope"])
-
-
-def _scope(repo: Path | None) -> str:
-    """Which sessions a figure covers, said on every output (the site covers only its repo)."""
-    return "every repo on this machine" if repo is None else f"sessions in {repo.resolve()}"
 
 
 def _tz(name: str | None):
