@@ -92,6 +92,13 @@ def main() -> None:
         print(f"  missed  [{case['kind']}] {case['text'][:100]!r}")
     for case in altered:
         print(f"  altered [{case['kind']}] {redact(case['text'])[:100]!r}")
+    for batch in ("heldout", "heldout2", "heldout3"):  # held-out batches: each secret counts, not each case
+        cases, looks = load(f"{batch}_secrets.jsonl"), load(f"{batch}_lookalikes.jsonl")
+        total = sum(len(c["secrets"]) for c in cases)
+        kept = sum(s in redact(c["text"]) for c in cases for s in c["secrets"])
+        changed = len(false_positives(looks))
+        print(f"{batch:9} recall {total - kept}/{total} secrets = {(total - kept) / total:.1%}, "
+              f"look-alikes changed {changed}/{len(looks)} = {changed / len(looks):.1%}")
     for label, text in (("code", code_sample()), ("prose", prose_sample())):
         mbps = throughput(text, args.repeat)
         print(f"throughput      {label:5} {mbps:6.1f} MB/s = {1000 / mbps:5.1f} ms per MB")

@@ -12,8 +12,9 @@ from farm.errors import InvalidInput
 BEGIN = "<!-- farm:begin -->"
 END = "<!-- farm:end -->"
 # The markers match without their line ending, so replacing a block keeps the file's own.
-_BEGIN = re.compile(r"^[ \t]*<!--\s*farm:begin\b[^\n]*?-->[ \t]*(?=\r?$)", re.M)
-_END = re.compile(r"^[ \t]*<!--\s*farm:end\b[^\n]*?-->[ \t]*(?=\r?$)", re.M)
+# A BOM may open the file; "farm:end-of-list" is a person's comment, not farm's end marker.
+_BEGIN = re.compile(r"(?:^|(?<=\A\ufeff))[ \t]*<!--\s*farm:begin(?![\w-])[^\n]*?-->[ \t]*(?=\r?$)", re.M)
+_END = re.compile(r"(?:^|(?<=\A\ufeff))[ \t]*<!--\s*farm:end(?![\w-])[^\n]*?-->[ \t]*(?=\r?$)", re.M)
 
 
 def newline_of(text: str) -> str:

@@ -32,6 +32,7 @@ class Miss:
     options: dict[str, Any] = field(default_factory=dict)  # kind-specific: check_cmd, must_preserve, …
     id: str | None = None  # chosen ahead (a reviewed dry run keeps its id); None: a new random id
     at: datetime | None = None  # when the miss happened: its session's start, when known
+    redacted: list[str] = field(default_factory=list)  # the flags a secret was removed from
 
 
 @dataclass
@@ -50,29 +51,86 @@ class CaptureResult:
 
 
 def clean_miss(miss: Miss) -> Miss:
-    """The miss as farm will keep it: validated, control characters gone, secrets redacted."""
-    from farm.redact import redact
+    """The miss as farm will keep it: validated, control characters gone, secrets redacted.
 
-    title = " ".join(_strip_controls(miss.title).split())
+    Every text field and every kind option goes through `_clean_text`, so a new flag is
+    cleaned without being named here. Nothing is written before this returns.
+    """
+    title = " ".join(_clean_text("--title", miss.title, miss).split())
     if not title:
         raise InvalidInput("--title is empty")
     if len(title) > model.MAX_TITLE:
         raise InvalidInput(f"--title is {len(title):,} characters long (at most {model.MAX_TITLE})")
     if miss.kind not in model.KINDS:
         raise InvalidInput(f"--kind {miss.kind!r} is not one of {', '.join(model.KINDS)}")
-    what, rule = (_strip_controls(text).strip() for text in (miss.what, miss.rule))
-    for flag, text in (("--what", what), ("--rule", rule)):
+    miss.title = title
+    for flag in ("what", "rule"):
+        text = _clean_text(f"--{flag}", getattr(miss, flag), miss).strip()
         if not text:
-            raise InvalidInput(f"{flag} is empty")
+            raise InvalidInput(f"--{flag} is empty")
         if len(text) > MAX_TEXT:
-            raise InvalidInput(f"{flag} is {len(text):,} characters long (at most {MAX_TEXT:,})")
-    miss.title, miss.what, miss.rule = redact(title), redact(what), redact(rule)
-    miss.signature = [redact(s) for s in (miss.signature or propose_signature(miss.title, miss.what))]
+            raise InvalidInput(f"--{flag} is {len(text):,} characters long (at most {MAX_TEXT:,})")
+        setattr(miss, flag, text)
+    if miss.task_type is not None:
+        miss.task_type = " ".join(_clean_text("--task-type", miss.task_type, miss).split())
+        if not miss.task_type:
+            raise InvalidInput("--task-type is empty: give a task type such as 'bug fix', or leave the flag out")
+    miss.tags = _clean_list("--tag", miss.tags, miss)
+    signature = miss.signature or propose_signature(miss.title, miss.what)
+    miss.signature = _clean_list("--signature", signature, miss)
+    miss.options = {key: _clean_option(key, value, miss) for key, value in miss.options.items()}
     return miss
 
 
+def _clean_option(key: str, value: Any, miss: Miss) -> Any:
+    flag = f"--{key.replace('_', '-')}"
+    if isinstance(value, str):
+        text = _clean_text(flag, value, miss).strip()
+        if not text:
+            raise InvalidInput(f"{flag} is empty")
+        return text
+    if isinstance(value, (list, tuple)):
+        return _clean_list(flag, value, miss)
+    return value  # numbers and switches hold no text
+
+
+def _clean_list(flag: str, values, miss: Miss) -> list[str]:
+    cleaned = []
+    for value in values:
+        text = " ".join(_clean_text(flag, value, miss).split()) if flag == "--tag" else _clean_text(flag, value, miss).strip()
+        if not text:
+            raise InvalidInput(f"{flag} {value!r} is empty")
+        cleaned.append(text)
+    return cleaned
+
+
+def _clean_text(flag: str, value: Any, miss: Miss) -> str:
+    if len(str(value or "")) > MAX_TEXT:
+        raise InvalidInput(f"{flag} is {len(str(value)):,} characters long (at most {MAX_TEXT:,})")
+    cleaned = clean_text(flag, value)
+    if cleaned != _strip_controls(str(value or "")):
+        miss.redacted.append(flag)
+    return cleaned
+
+
+def clean_text(flag: str, value: Any) -> str:
+    """One flag's text as farm keeps it: UTF-8 checked, terminal controls gone, secrets redacted."""
+    from farm.redact import redact_url
+
+    text = "" if value is None else str(value)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:  # invalid bytes arrive as lone surrogates
+        raise InvalidInput(f"{flag}: not valid UTF-8 text (at character {exc.start + 1})") from None
+    return redact_url(_strip_controls(text))
+
+
 def _strip_controls(text: str) -> str:
-    return re.sub(r"\x1b\[[0-9;?]*[ -/]*[@-~]|[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]", "", text or "")
+    # Bidirectional overrides and isolates too: U+202E shows a rule in another order than it reads.
+    return re.sub(
+        r"\x1b\[[0-9;?]*[ -/]*[@-~]|[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]",
+        "", text or "",
+    )
 
 
 _ERROR_LINE = re.compile(r"(error|exception|traceback|failed|fatal|panic|not found|denied)", re.I)
@@ -124,7 +182,7 @@ def capture(
                 correction_id, planned, required = _plan_new(farm, miss, rows)
                 result = CaptureResult(correction_id, None, write(planned, required), planned=planned)
                 message = f"farm: capture {result.id}"
-        result.warnings = [*([recovered] if recovered else []), *refresh.warnings]
+        result.warnings = [*([recovered] if recovered else []), *refresh.warnings, *_redaction_notes(miss)]
         if not dry_run:
             commit_written(farm, result.written, message, commit=commit)
     return result
@@ -134,6 +192,14 @@ def capture(
 class _Chosen:
     id: str
     score: float | None = None
+
+
+def _redaction_notes(miss: Miss) -> list[str]:
+    flags = list(dict.fromkeys(miss.redacted))
+    if not flags:
+        return []
+    return [f"a secret in {', '.join(flags)} was replaced by [REDACTED:…] before anything was written; "
+            "pass secrets through environment variables, never in a rule"]
 
 
 def _best_recurrence(farm: Farm, rows, miss: Miss, phrasings: dict[str, list[str]]):

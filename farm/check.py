@@ -3,9 +3,9 @@ applies to. A violation is `path:line: correction-id: message`."""
 
 from __future__ import annotations
 
-import fnmatch
 import hashlib
-import re
+import itertools
+import os
 import shlex
 import subprocess
 from collections.abc import Callable
@@ -14,7 +14,9 @@ from functools import cached_property
 from pathlib import Path
 
 from farm.artifacts.grader import GRADER_DIR
+from farm.errors import InvalidCorrection, UnreadableFile
 from farm.model import read_text
+from farm.patterns import check_glob, compile_regex, glob_spec
 from farm.project import Farm
 
 _MAX_FILE = 5_000_000
@@ -45,7 +47,8 @@ class GraderRule:
     check_cmd: str | None = None
 
     def applies(self, rel: str) -> bool:
-        return any(glob in ("**", "*") or fnmatch.fnmatchcase(rel, glob) for glob in self.applies_to)
+        """Whether `rel` is one of the rule's files, by gitignore rules (`!` lines exclude)."""
+        return glob_spec(tuple(self.applies_to)).match_file(rel)
 
 
 @dataclass
@@ -53,6 +56,8 @@ class CheckReport:
     violations: list[Violation] = field(default_factory=list)
     checked: list[str] = field(default_factory=list)
     digests: dict[str, str] = field(default_factory=dict)  # path -> hash of the content checked
+    uncovered: list[str] = field(default_factory=list)  # paths no rule applies to
+    warnings: list[str] = field(default_factory=list)  # files that could not be read safely
 
 
 def load_rules(farm: Farm, skip: set[str] = frozenset()) -> tuple[list[GraderRule], list[str]]:
@@ -64,35 +69,64 @@ def load_rules(farm: Farm, skip: set[str] = frozenset()) -> tuple[list[GraderRul
     for path in sorted(folder.glob("*.yml")) if folder.is_dir() else []:
         rel = farm.rel(path)
         try:
-            data = yaml.safe_load(read_text(path, rel))
+            data = yaml.safe_load(read_text(path, rel, max_bytes=_MAX_RULE_FILE))
             rule = _rule_from(data, rel)
-        except (yaml.YAMLError, ValueError, TypeError) as exc:
-            warnings.append(f"{rel}: {str(exc).splitlines()[0]}")
-            continue
-        except Exception as exc:  # InvalidCorrection from read_text
+        except InvalidCorrection as exc:
             warnings.append(str(exc))
+            continue
+        except (yaml.YAMLError, ValueError, TypeError, OverflowError, RecursionError) as exc:
+            reason = (str(getattr(exc, "problem", None) or exc).splitlines() or ["cannot be read"])[0]
+            warnings.append(f"{rel}: {reason}")
             continue
         if rule.correction not in skip:
             rules.append(rule)
     return rules, warnings
 
 
+_LISTS = ("applies_to", "must_match", "must_not_match", "must_preserve", "require_heading")
+_MAX_RULE_FILE = 1_000_000
+
+
 def _rule_from(data: object, rel: str) -> GraderRule:
-    if not isinstance(data, dict) or not isinstance(data.get("correction"), str):
-        raise ValueError("correction: required field is missing")
-    known = GraderRule.__dataclass_fields__
-    values = {k: v for k, v in data.items() if k in known}
-    for key in ("applies_to", "must_match", "must_not_match", "must_preserve", "require_heading"):
-        value = values.get(key, [])
-        values[key] = [value] if isinstance(value, str) else list(value or [])
-    values.setdefault("message", "")
+    """A rule file's rule; any field of the wrong type is InvalidCorrection naming file and field."""
+    if not isinstance(data, dict) or not isinstance(data.get("correction"), str) or not data["correction"].strip():
+        raise InvalidCorrection(f"{rel}: correction: required field is missing (the id of a correction)")
+    values: dict = {"correction": data["correction"], "message": _text(data, "message", rel, "")}
+    for key in _LISTS:
+        values[key] = _text_list(data, key, rel)
     values["applies_to"] = values["applies_to"] or ["**"]
-    for pattern in values["must_match"] + values["must_not_match"]:
-        try:
-            re.compile(pattern)
-        except re.error as exc:
-            raise ValueError(f"bad regex {pattern!r}: {exc}") from None
+    for glob in values["applies_to"]:
+        if reason := check_glob(glob):
+            raise InvalidCorrection(f"{rel}: applies_to: {glob!r} {reason}")
+    for key in ("must_match", "must_not_match"):
+        for pattern in values[key]:
+            try:
+                compile_regex(pattern)
+            except ValueError as exc:
+                raise InvalidCorrection(f"{rel}: {key}: {pattern!r} is {exc}") from None
+    threshold = data.get("preserve_threshold", 85)
+    if isinstance(threshold, bool) or not isinstance(threshold, int) or not 1 <= threshold <= 100:
+        raise InvalidCorrection(f"{rel}: preserve_threshold: expected a whole number 1-100, not {threshold!r}")
+    values["preserve_threshold"] = threshold
+    values["check_cmd"] = _text(data, "check_cmd", rel, None)
     return GraderRule(**values)
+
+
+def _text(data: dict, key: str, rel: str, default):
+    value = data.get(key, default)
+    if value is not default and (not isinstance(value, str) or not value.strip()):
+        raise InvalidCorrection(f"{rel}: {key}: expected a non-empty string")
+    return value
+
+
+def _text_list(data: dict, key: str, rel: str) -> list[str]:
+    value = data.get(key)
+    if value is None:
+        return []
+    value = [value] if isinstance(value, str) else value
+    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+        raise InvalidCorrection(f"{rel}: {key}: expected a list of non-empty strings")
+    return value
 
 
 def check_paths(
@@ -105,12 +139,14 @@ def check_paths(
     passes one that reads the index).
     """
     report = CheckReport()
-    read = read or (lambda rel: (farm.root / rel).read_bytes())
+    read = read or (lambda rel: read_work_tree(farm.root, rel))
+    timeout = float(farm.config.get("check_cmd_timeout") or 300)
     for rel in paths:
         applicable = [rule for rule in rules if rule.applies(rel)]
         if not applicable:
+            report.uncovered.append(rel)
             continue
-        text = _decode(read, rel)
+        text = _decode(read, rel, report)
         if text is None:
             continue
         report.checked.append(rel)
@@ -118,8 +154,22 @@ def check_paths(
         doc = Doc(text)
         doc.score_statements(applicable)
         for rule in applicable:
-            report.violations.extend(check_text(farm.root, rule, rel, doc))
+            report.violations.extend(check_text(farm.root, rule, rel, doc, timeout=timeout))
     return report
+
+
+def read_work_tree(root: Path, rel: str) -> bytes:
+    """The first _MAX_FILE bytes of a work-tree file. A tracked symlink is followed only to a
+    regular file inside the repo, never out of it or into .git/ (it could show /etc/passwd)."""
+    from farm.fsutil import read_bytes_bounded
+
+    path = root / rel
+    if os.path.islink(path):
+        target = path.resolve()
+        top = root.resolve()
+        if not target.is_relative_to(top) or target.relative_to(top).parts[:1] == (".git",):
+            raise UnreadableFile(f"{rel}: a symlink that leads out of the repository; not checked")
+    return read_bytes_bounded(path, _MAX_FILE, rel, truncate=True)
 
 
 class Doc:
@@ -170,16 +220,18 @@ def record_catches(farm: Farm, report: CheckReport, known_keys: set[str]) -> lis
     """Write a catch event per violation (not committed: they go with the person's fix); the same
     violation of the same content is one catch."""
     from farm import model
+    from farm.redact import redact
     from farm.writer import Change, farm_lock
 
     events = []
     for v in report.violations:
-        key = hashlib.sha256(f"{v.correction}\0{v.path}\0{v.message}\0{report.digests[v.path]}".encode()).hexdigest()[:24]
+        message = redact(v.message)  # a rule that blocks a secret must not store it
+        key = hashlib.sha256(f"{v.correction}\0{v.path}\0{message}\0{report.digests[v.path]}".encode()).hexdigest()[:24]
         if key in known_keys:
             continue
         known_keys.add(key)
         events.append(model.Event(type="catch", correction=v.correction, at=model.now(), key=key,
-                                  data={"path": v.path, "line": v.line, "message": v.message}))
+                                  data={"path": v.path, "line": v.line, "message": message}))
     if not events:
         return []
     with farm_lock(farm):
@@ -191,26 +243,34 @@ def record_catches(farm: Farm, report: CheckReport, known_keys: set[str]) -> lis
     return rels
 
 
-def _decode(read: Callable[[str], bytes], rel: str) -> str | None:
+def _decode(read: Callable[[str], bytes], rel: str, report: CheckReport) -> str | None:
     try:
         raw = read(rel)[:_MAX_FILE]
-    except Exception:  # unreadable (gone, permissions, not in the index): nothing to check
+    except UnreadableFile as exc:  # a FIFO, a device, a link out of the repo: say so
+        if "no such file" not in str(exc):
+            report.warnings.append(str(exc))
+        return None
+    except Exception:  # gone, permissions, not in the index: nothing to check
         return None
     if b"\0" in raw[:8192]:
         return None  # binary
     return raw.decode("utf-8", errors="replace")
 
 
-def check_text(root: Path, rule: GraderRule, rel: str, doc: Doc) -> list[Violation]:
+def check_text(root: Path, rule: GraderRule, rel: str, doc: Doc, *, timeout: float = 300) -> list[Violation]:
+    from farm.redact import redact
+
     text = doc.text
     found: list[Violation] = []
-    hit = lambda line, msg: found.append(Violation(rel, line, rule.correction, msg))  # noqa: E731
+    # A hand-written rule's message is shown and stored: redacted like everything else.
+    hit = lambda line, msg: found.append(Violation(rel, line, rule.correction, redact(msg)))  # noqa: E731
     for pattern in rule.must_match:
-        if not re.search(pattern, text, re.M):
+        if not compile_regex(pattern).search(text):
             hit(1, _say(rule, f"must match /{pattern}/"))
     for pattern in rule.must_not_match:
-        for m in list(re.finditer(pattern, text, re.M))[:_MAX_HITS]:
-            hit(_line_of(text, m.start()), _say(rule, f"must not match /{pattern}/ (found {m.group()[:60]!r})"))
+        for m in itertools.islice(compile_regex(pattern).finditer(text), _MAX_HITS):
+            shown = _shown_match(text, m.start(), m.end())
+            hit(_line_of(text, m.start()), _say(rule, f"must not match /{pattern}/ (found {shown!r})"))
     for statement in rule.must_preserve:
         if doc.preserved[statement] < rule.preserve_threshold:
             hit(1, _say(rule, f"lost a statement it must keep: {_clip(statement)!r} (similarity under {rule.preserve_threshold})"))
@@ -218,23 +278,45 @@ def check_text(root: Path, rule: GraderRule, rel: str, doc: Doc) -> list[Violati
     for heading in missing:
         hit(1, _say(rule, f"has no heading {heading!r}"))
     if rule.check_cmd:
-        failure = _run_check(root, rule.check_cmd, rel)
+        failure = _run_check(root, rule.check_cmd, rel, timeout)
         if failure:
             hit(1, _say(rule, failure))
     return found
 
 
-def _run_check(root: Path, command: str, rel: str) -> str | None:
+def _shown_match(text: str, start: int, end: int) -> str:
+    """What a must-not-match hit shows: the match, with any secret it is part of redacted
+    (the secret is judged on its whole line, so a rule matching half a key still hides it)."""
+    from farm.redact import find_secrets
+
+    line_start = text.rfind("\n", 0, start) + 1
+    line_end = text.find("\n", end)
+    line = text[line_start : line_end if line_end != -1 else len(text)]
+    shown, pos = [], start
+    for f in find_secrets(line):
+        f_start, f_end = f.start + line_start, f.end + line_start
+        if f_end <= pos or f_start >= end:
+            continue
+        shown += [text[pos:max(pos, f_start)], f"[REDACTED:{f.kind}]"]
+        pos = max(pos, f_end)
+    shown.append(text[pos:end] if pos < end else "")
+    out = "".join(shown)
+    return out if len(out) <= 60 else out[:59] + "…"
+
+
+def _run_check(root: Path, command: str, rel: str, timeout: float = 300) -> str | None:
     quoted = shlex.quote(rel)
     line = command.replace("{path}", quoted) if "{path}" in command else f"{command} {quoted}"
     try:
-        proc = subprocess.run(line, shell=True, cwd=root, capture_output=True, text=True, timeout=300)  # noqa: S602 - the repo's own committed rule
+        proc = subprocess.run(line, shell=True, cwd=root, capture_output=True, text=True, timeout=timeout)  # noqa: S602 - the repo's own committed rule, trusted like a Makefile
     except subprocess.TimeoutExpired:
         return f"check command timed out: {command}"
     if proc.returncode == 0:
         return None
     tail = (proc.stdout + proc.stderr).strip().splitlines()
-    return f"check command exited {proc.returncode}" + (f": {tail[-1][:200]}" if tail else "")
+    from farm.redact import redact
+
+    return f"check command exited {proc.returncode}" + (f": {redact(tail[-1])[:200]}" if tail else "")
 
 
 def _say(rule: GraderRule, detail: str) -> str:

@@ -43,7 +43,7 @@ class LazyGroup(click.Group):
         if name not in COMMANDS:
             return None
         module, attr, _ = COMMANDS[name]
-        return getattr(importlib.import_module(module), attr)
+        return _with_debug(getattr(importlib.import_module(module), attr))
 
     def resolve_command(self, ctx: click.Context, args: list[str]):
         name = args[0] if args else ""
@@ -61,6 +61,28 @@ class LazyGroup(click.Group):
             formatter.write_dl(rows)
 
 
+# Exit statuses, the contract CI relies on (README "Exit codes").
+EXIT_OK, EXIT_FINDING, EXIT_ERROR, EXIT_CRASH = 0, 1, 2, 3
+_DEBUG: dict[str, bool] = {"on": False}
+
+
+def _set_debug(ctx: click.Context, param: click.Parameter, value: bool) -> None:
+    if value:
+        _DEBUG["on"] = True
+
+
+def _with_debug(command: click.Command) -> click.Command:
+    """`--debug` accepted after any subcommand too (`farm capture --debug`), not only before it."""
+    if not any(p.name == "debug" for p in command.params):
+        command.params.append(click.Option(
+            ["--debug"], is_flag=True, expose_value=False, hidden=True, callback=_set_debug,
+            help="Show the full traceback on errors.",
+        ))
+    for child in getattr(command, "commands", {}).values():
+        _with_debug(child)
+    return command
+
+
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="farm")
 @click.option("--debug", is_flag=True, help="Show the full traceback on errors.")
@@ -74,13 +96,33 @@ def cli(ctx: click.Context, debug: bool) -> None:
       farm match "TEXT"       is this miss a repeat of an earlier correction?
       farm check PATH...      run the grader rules
       farm status             which corrections hold, which leak
+
+    \b
+    Exit status: 0 ok, 1 a finding (a violation, drift), 2 a usage or farm
+    error, 3 a crash (an unexpected error: please report it, with --debug).
     """
+    _DEBUG["on"] = _DEBUG["on"] or debug
     ctx.obj = {"debug": debug}
 
 
 def run(argv: list[str]) -> int:
     """Run farm with `argv`; return the exit status. Failures become one line on stderr."""
-    debug = "--debug" in argv
+    _DEBUG["on"] = False
+    try:
+        return _run(argv)
+    finally:
+        _print_config_warnings()
+
+
+def _print_config_warnings() -> None:
+    config = sys.modules.get("farm.config")  # loaded only by commands that open a farm
+    for warning in config.take_warnings() if config else []:
+        from farm.output import safe
+
+        click.echo(f"farm: warning: {safe(warning)}", err=True)
+
+
+def _run(argv: list[str]) -> int:
     try:
         cli.main(args=argv, prog_name="farm", standalone_mode=False)
     except click.exceptions.Abort:
@@ -88,24 +130,28 @@ def run(argv: list[str]) -> int:
         return 130
     except click.ClickException as exc:
         exc.show()
-        return exc.exit_code
+        # Usage errors are 2 in click already; any other click failure is farm's error, not a finding.
+        return EXIT_ERROR
     except click.exceptions.Exit as exc:
         return exc.exit_code
     except SystemExit as exc:
-        return exc.code if isinstance(exc.code, int) else 1
+        return exc.code if isinstance(exc.code, int) else EXIT_ERROR
     except KeyboardInterrupt:
         return 130
     except Exception as exc:  # the one place that turns any failure into one line
         from farm.errors import FarmError
+        from farm.output import one_line
 
-        if debug:
-            raise
+        if _DEBUG["on"]:  # the traceback, and still the exit code CI relies on
+            import traceback
+
+            traceback.print_exc()
         if isinstance(exc, FarmError):
-            click.echo(f"farm: {exc}", err=True)
+            click.echo(f"farm: {one_line(str(exc))}", err=True)
             return exc.exit_code
-        click.echo(f"farm: unexpected error: {type(exc).__name__}: {exc} (run with --debug for details)", err=True)
-        return 1
-    return 0
+        click.echo(f"farm: unexpected error: {type(exc).__name__}: {one_line(str(exc))} (run with --debug for details)", err=True)
+        return EXIT_CRASH
+    return EXIT_OK
 
 
 def main() -> None:

@@ -29,3 +29,8 @@ class UnknownCorrection(FarmError):
 
 class GitStateError(FarmError):
     pass
+
+
+class UnreadableFile(FarmError):
+    """A file farm cannot read safely (not a regular file, too big, a symlink loop, not UTF-8);
+    the message names the file. Callers that read many files turn it into a warning."""

@@ -222,8 +222,8 @@ class _Scan:
         self.relisted.add(self._rel(self.top))
         with os.scandir(self.top) as entries:
             for entry in entries:
-                if entry.name.endswith(".md") and not entry.name.startswith(".") and entry.is_file():
-                    yield self._rel(entry.path), _stat(entry)
+                if entry.name.endswith(".md") and not entry.name.startswith(".") and (st := _stat(entry)):
+                    yield self._rel(entry.path), st
         yield from self._log(os.path.join(self.top, "log"))
 
     def _rel(self, path: str) -> str:
@@ -250,12 +250,22 @@ class _Scan:
                         continue
                     if entry.is_dir(follow_symlinks=False):
                         stack.append(entry.path)
-                    elif entry.name.endswith(".json") and entry.is_file():
-                        yield self._rel(entry.path), _stat(entry)
+                    elif entry.name.endswith(".json") and (st := _stat(entry)):
+                        yield self._rel(entry.path), st
 
 
-def _stat(entry: os.DirEntry) -> tuple[int, int]:
-    st = entry.stat()
+def _stat(entry: os.DirEntry) -> tuple[int, int] | None:
+    """(mtime, size) of anything but a folder: a FIFO, a dangling link or a symlink loop is
+    listed too, so that reading it gives a one-line warning instead of silence or a crash."""
+    try:
+        if entry.is_dir():
+            return None
+        st = entry.stat()
+    except OSError:
+        try:
+            st = entry.stat(follow_symlinks=False)
+        except OSError:
+            return None
     return st.st_mtime_ns, st.st_size
 
 

@@ -85,11 +85,16 @@ class Manifest:
 
 
 def load_manifest(root: Path) -> Manifest:
+    from farm.errors import UnreadableFile
+    from farm.fsutil import read_bytes_bounded
+
     path = root / MANIFEST
-    if not path.exists():
+    if not path.exists() and not path.is_symlink():
         return Manifest()
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = json.loads(read_bytes_bounded(path, 50_000_000, MANIFEST).decode("utf-8"))
+    except UnreadableFile as exc:
+        raise InvalidInput(f"{exc}; restore it from git or delete it") from None
     except (ValueError, UnicodeDecodeError) as exc:
         raise InvalidInput(f"{MANIFEST}: not valid JSON ({exc}); restore it from git or delete it") from None
     if not isinstance(data, dict) or not isinstance(data.get("entries"), dict):

@@ -13,7 +13,7 @@ import re
 import secrets
 import unicodedata
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -127,6 +127,12 @@ def _strict_loader():
                 keys.add(key)
             return super().construct_mapping(node, deep)
 
+    # Dates stay strings, parsed by _datetime_field: PyYAML would raise a bare ValueError on
+    # Feb 30 or year 0 (no field named), and would make `created: 2025-09-01` a date, not a time.
+    StrictLoader.yaml_implicit_resolvers = {
+        first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+        for first, resolvers in base.yaml_implicit_resolvers.items()
+    }
     return StrictLoader
 
 
@@ -157,8 +163,8 @@ def split_frontmatter(text: str, name: str) -> tuple[dict[str, Any], str]:
         raise InvalidCorrection(f"{name}: frontmatter: unclosed '---' block") from None
     try:
         meta = handler.load(front)
-    except yaml.YAMLError as exc:
-        reason = str(getattr(exc, "problem", None) or exc).splitlines()[0]
+    except (yaml.YAMLError, ValueError, TypeError, OverflowError, RecursionError) as exc:
+        reason = (str(getattr(exc, "problem", None) or exc).splitlines() or ["cannot be read"])[0]
         raise InvalidCorrection(f"{name}: frontmatter: {reason}") from None
     if not isinstance(meta, dict):
         raise InvalidCorrection(f"{name}: frontmatter: must be a mapping of fields")
@@ -166,16 +172,14 @@ def split_frontmatter(text: str, name: str) -> tuple[dict[str, Any], str]:
 
 
 def read_text(path: Path, name: str, max_bytes: int = MAX_FILE_BYTES) -> str:
+    """A farm file's text, bounded (never a FIFO, device or symlink loop), as InvalidCorrection."""
+    from farm.errors import UnreadableFile
+    from farm.fsutil import read_text_bounded
+
     try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise InvalidCorrection(f"{name}: cannot read ({exc.strerror})") from None
-    if len(raw) > max_bytes:
-        raise InvalidCorrection(f"{name}: file is {len(raw):,} bytes (at most {max_bytes:,})")
-    try:
-        return raw.decode("utf-8").replace("\r\n", "\n")
-    except UnicodeDecodeError as exc:
-        raise InvalidCorrection(f"{name}: not UTF-8 (byte {exc.start})") from None
+        return read_text_bounded(path, max_bytes, name)
+    except UnreadableFile as exc:
+        raise InvalidCorrection(str(exc)) from None
 
 
 # --- corrections -----------------------------------------------------------
@@ -232,7 +236,7 @@ def dump_correction(c: Correction) -> str:
     if not c.origin.is_empty():
         meta["origin"] = {k: v for k, v in asdict(c.origin).items() if v not in (None, {})}
     meta.update(c.extra)
-    body = f"## What went wrong\n\n{c.what.strip()}\n\n## Rule\n\n{c.rule.strip()}\n"
+    body = f"## What went wrong\n\n{_escape_headings(c.what.strip())}\n\n## Rule\n\n{_escape_headings(c.rule.strip())}\n"
     if c.notes.strip():
         body += f"\n{c.notes.strip()}\n"
     post = frontmatter.Post(body, handler=_strict_handler(), **meta)
@@ -253,8 +257,22 @@ def _body_sections(body: str) -> tuple[dict[str, str], str]:
     return sections, "".join(rest).strip()
 
 
+# A "## Rule" line inside a pasted log must not become the rule when the file is read back
+# (attack M4): such lines are written with one more backslash, and read back with one less.
+_HEADING_LINE = re.compile(r"^(\\*## )", re.M)
+_ESCAPED_HEADING_LINE = re.compile(r"^\\(\\*## )", re.M)
+
+
+def _escape_headings(text: str) -> str:
+    return _HEADING_LINE.sub(r"\\\1", text)
+
+
+def _unescape_headings(text: str) -> str:
+    return _ESCAPED_HEADING_LINE.sub(r"\1", text)
+
+
 def _section(sections: dict[str, str], key: str, name: str) -> str:
-    value = sections.get(key, "").strip()
+    value = _unescape_headings(sections.get(key, "").strip())
     if not value:
         field_name = key.replace(" ", "_")
         raise InvalidCorrection(f"{name}: {field_name}: missing '## {key.capitalize()}' section")
@@ -273,24 +291,36 @@ def _field(meta, key, name, typ, *, choices=None, pattern=None, default=_MISSING
     if not isinstance(value, typ) or (isinstance(value, str) and not value.strip()):
         raise InvalidCorrection(f"{name}: {key}: expected a non-empty {typ.__name__}")
     if choices and value not in choices:
-        raise InvalidCorrection(f"{name}: {key}: {value!r} is not one of {', '.join(choices)}")
+        raise InvalidCorrection(f"{name}: {key}: {_shown(value)} is not one of {', '.join(choices)}")
     if pattern and not pattern.match(value):
-        raise InvalidCorrection(f"{name}: {key}: {value!r} must be lowercase letters, digits and hyphens (at most 64)")
+        raise InvalidCorrection(f"{name}: {key}: {_shown(value)} must be lowercase letters, digits and hyphens (at most 64)")
     return value
 
 
+def _shown(value: Any) -> str:
+    """A bad value as a warning shows it: clipped, and redacted (warnings reach terminals and CI logs)."""
+    from farm.redact import redact
+
+    text = redact(repr(value))
+    return text if len(text) <= 80 else text[:79] + "…"
+
+
 def _datetime_field(meta: dict, key: str, name: str) -> datetime:
+    """An ISO date-time, or a plain ISO date (people write `created: 2025-09-01`), in UTC."""
     value = meta.get(key)
-    if isinstance(value, datetime):
-        return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+    if isinstance(value, date) and not isinstance(value, datetime):
+        value = datetime(value.year, value.month, value.day)
     if isinstance(value, str):
         try:
-            parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+            value = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
         except ValueError:
+            value = None
+    if isinstance(value, datetime):
+        try:
+            return value.astimezone(timezone.utc) if value.tzinfo else value.replace(tzinfo=timezone.utc)
+        except (OverflowError, ValueError):
             pass
-        else:
-            return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
-    raise InvalidCorrection(f"{name}: {key}: expected an ISO date-time like 2026-01-31T12:00:00Z")
+    raise InvalidCorrection(f"{name}: {key}: expected an ISO date-time like 2026-01-31T12:00:00Z (or a date like 2026-01-31)")
 
 
 def _str_list(meta: dict, key: str, name: str) -> list[str]:

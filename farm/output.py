@@ -9,13 +9,27 @@ from typing import Any
 
 import click
 
-# C0/C1 control characters (ANSI escapes start with ESC) except tab and newline.
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# C0/C1 control characters (ANSI escapes start with ESC) except tab and newline, and the
+# bidirectional overrides and isolates that make a terminal show text in another order.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
 
 def safe(text: object) -> str:
     """Text fit for a terminal: control characters and ANSI escapes shown, not obeyed."""
-    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", str(text))
+    return _CONTROL.sub(_escape, str(text))
+
+
+def _escape(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def one_line(text: str) -> str:
+    """An error message as farm prints it: one line, terminal-safe, secrets (URL passwords and
+    tokens included) redacted."""
+    from farm.redact import redact_url
+
+    return safe(redact_url(" ".join(str(text).split())))
 
 
 def json_text(data: Any) -> str:

@@ -45,8 +45,8 @@ def install(root: Path) -> tuple[Path, bool]:
 
 def uninstall(root: Path) -> tuple[Path, bool]:
     config = root / CONFIG
-    if config.exists() and MARK in config.read_text(encoding="utf-8"):
-        text = config.read_text(encoding="utf-8")
+    if config.exists() and MARK in _read(config):
+        text = _read(config)
         pattern = re.compile(r"^([ \t]*)- repo: local  # farm: grader rules on staged files\n(?:\1 .*\n?)*", re.M)
         atomic_write(config, pattern.sub("", text, count=1))
         return config, True
@@ -60,7 +60,7 @@ def uninstall(root: Path) -> tuple[Path, bool]:
 def _add_to_config(config: Path) -> bool:
     import yaml
 
-    text = config.read_text(encoding="utf-8")
+    text = _read(config)
     if MARK in text:
         return False
     try:
@@ -94,3 +94,16 @@ def _install_git_hook(root: Path) -> tuple[Path, bool]:
     os.chmod(hook, 0o755)
     return hook, True
 
+
+
+def _read(config: Path) -> str:
+    """The person's .pre-commit-config.yaml as it is, bounded: a FIFO there is refused, not waited on."""
+    from farm.errors import UnreadableFile
+    from farm.fsutil import read_bytes_bounded
+
+    try:
+        return read_bytes_bounded(config, 1_000_000, config.name).decode("utf-8")
+    except UnreadableFile as exc:
+        raise InvalidInput(str(exc)) from None
+    except UnicodeDecodeError as exc:
+        raise InvalidInput(f"{config.name}: not UTF-8 (byte {exc.start}); left as it is") from None

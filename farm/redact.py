@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-__all__ = ["Finding", "find_secrets", "redact"]
+__all__ = ["Finding", "find_secrets", "redact", "redact_url"]
 
 
 @dataclass(frozen=True)
@@ -130,6 +130,17 @@ def _is_placeholder(value: str) -> bool:
 
 def _real_value(match: re.Match[str], text: str) -> str | None:
     return None if _is_placeholder(_value(match, text)) else ""
+
+
+def _not_a_word(match: re.Match[str], text: str) -> str | None:
+    """"the -keypass option": a bare word after a flag is prose more often than a password."""
+    value = _value(match, text)
+    return None if _is_placeholder(value) or _CODE_REFERENCE.fullmatch(value) else ""
+
+
+def _aws_secret(match: re.Match[str], text: str) -> str | None:
+    value = _value(match, text)
+    return "" if _looks_random(value) and not _is_dummy(value) else None
 
 
 # --- secret-named settings ----------------------------------------------------
@@ -387,8 +398,27 @@ def _command(lead: str, flag: str, *, stop: str = r"\n", variants: str = "") -> 
 _PASSWORD_ARG = r"(?P<v>[^\s\"'`;&|]{1,200})"
 _SHELL_STOP = r"\n|;&"
 _CURL_USER = _command("curl", r"(?:-u|--user)[ \t]*[\"']?[^\s:\"']{1,128}:(?P<v>[^\s\"']{1,256})")
-_MYSQL_P = _command("mysql", "-p" + _PASSWORD_ARG, stop=_SHELL_STOP, variants="(?:dump|admin)?")
-_MARIADB_P = _command("mariadb", "-p" + _PASSWORD_ARG, stop=_SHELL_STOP)
+# -p'pw' and -p"pw": the shell removes the quotes, the password is what is inside them.
+_MYSQL_P = _command("mysql", "-p[\"']?" + _PASSWORD_ARG, stop=_SHELL_STOP, variants="(?:dump|admin)?")
+_MARIADB_P = _command("mariadb", "-p[\"']?" + _PASSWORD_ARG, stop=_SHELL_STOP)
+# sudo -S reads the password from stdin: a here-string after it, or an echo piped into it.
+_SUDO_HERE = _command("sudo", r"-[A-Za-z]*S[A-Za-z]*(?:[ \t][^\n;&|<]{0,300}?)?[ \t]*<<<[ \t]*[\"']?" + _PASSWORD_ARG,
+                      stop=_SHELL_STOP)
+_SUDO_PIPE = (
+    r"(?:echo|printf)[ \t]+(?:-[a-z]{1,3}[ \t]+)?(?:[\"']%s(?:\\n)?[\"'][ \t]+)?[\"']?" + _PASSWORD_ARG
+    + r"[\"']?[ \t]*\|[ \t]*sudo[ \t]+(?:-[A-Za-z]+[ \t]+)*?-[A-Za-z]*S(?![\w-])"
+)
+# Tools that take a password as a flag's argument (keytool/jarsigner, ldap*, smbclient, htpasswd).
+_KEYTOOL_PASS = r"-(?<![\w-]-)(?:src|dest|new)?(?:store|key)pass[ \t]+[\"']?" + _PASSWORD_ARG
+_LDAP_W = _command("ldap", r"-w[ \t]+[\"']?" + _PASSWORD_ARG, stop=_SHELL_STOP,
+                   variants="(?:search|modify|add|delete|passwd|whoami|compare|modrdn)")
+_SMB_FLAG = r"(?:-U|--user(?:=|[ \t]+))[ \t]*[\"']?[^\s%\"']{1,128}%(?P<v>[^\s\"']{1,256})"
+_SMB_TOOLS = ("smbclient", "rpcclient", "smbmap", "smbcacls")
+# htpasswd -b FILE USER PW, or with -n (print, no file) USER PW.
+_HTPASSWD_HEAD = r"htpasswd(?<![\w-]htpasswd)[ \t]+-(?=[A-Za-z]*b)"
+_HTPASSWD = (_HTPASSWD_HEAD + r"(?![A-Za-z]*n)[A-Za-z]+[ \t]+(?:-\S+[ \t]+)*\S+[ \t]+\S+[ \t]+[\"']?"
+             + _PASSWORD_ARG)
+_HTPASSWD_N = _HTPASSWD_HEAD + r"(?=[A-Za-z]*n)[A-Za-z]+[ \t]+(?:-\S+[ \t]+)*\S+[ \t]+[\"']?" + _PASSWORD_ARG
 _SSHPASS = r"sshpass(?<![\w-]sshpass)[ \t]+-p[ \t]*[\"']?" + _PASSWORD_ARG
 # docker/podman/helm/az/oc/cf login all take -p for the password.
 _LOGIN_P = _command("login", r"-p[ \t]+[\"']?" + _PASSWORD_ARG, stop=_SHELL_STOP)
@@ -467,9 +497,10 @@ _RULES: tuple[_Rule, ...] = (
     _rule("aws-secret-access-key",
           r"(?:AKIA|ASIA)[A-Z0-9]{16}[\s,;:|\"'=]{1,5}(?P<v>[A-Za-z0-9/+]{40})(?![A-Za-z0-9/+=])",
           hints=("AKIA", "ASIA"), rank=4),
+    # A secret may start with "/": the value is judged as a key, not as a path.
     _rule("aws-secret-access-key",
           r"secret[_ ]?access[_ ]?key[^a-z0-9/+\n]{1,10}(?P<v>[a-z0-9/+]{40})(?![a-z0-9/+=])",
-          hints=("secret",), rank=4, fold=True),
+          hints=("secret",), rank=4, fold=True, judge=_aws_secret),
     _token("gcp-api-key", "AIza", f"[{_B64URL}]{{35}}"),
     _token("gcp-oauth-secret", "GOCSPX-", f"[{_B64URL}]{{28}}"),
     _token("gcp-access-token", "ya29.", "[A-Za-z0-9_.-]{30,2000}+"),
@@ -539,6 +570,37 @@ _RULES: tuple[_Rule, ...] = (
     _token("perplexity-key", "pplx-", f"[{_ALNUM}]{{40,56}}", judge=_random_token),
     _token("langsmith-key", "lsv2_", f"(?:pt|sk)_[{_HEX}]{{32}}_[{_HEX}]{{10}}"),
     _token("tavily-key", "tvly-", f"(?:dev-|prod-)?[{_ALNUM}]{{32}}", judge=_random_token),
+    # Infrastructure, CI and SaaS tokens with their own prefixes
+    _token("vault-token", "hvs.", f"[{_B64URL}]{{90,200}}"),
+    _token("vault-token", "hvb.", f"[{_B64URL}]{{100,250}}"),
+    _token("doppler-token", "dp.", f"(?:pt|st|sa|ct|scim|audit)\\.[{_ALNUM}]{{40,44}}"),
+    _token("atlassian-token", "ATATT3", f"[={_B64URL}]{{150,300}}", glued=_ALNUM),
+    _token("bitbucket-token", "ATBB", f"[{_ALNUM}]{{32}}", glued=_ALNUM),
+    _token("supabase-token", "sbp_", f"[{_HEX}]{{40}}"),
+    _token("netlify-token", "nfp_", f"[{_ALNUM}]{{36}}"),
+    _token("sentry-token", "sntrys_", f"eyJ[+/={_B64URL}]{{50,400}}"),
+    _token("sentry-token", "sntryu_", f"[{_HEX}]{{64}}"),
+    _token("grafana-token", "glsa_", f"[{_ALNUM}]{{32}}_[{_HEX}]{{8}}"),
+    _token("grafana-token", "glc_", f"[{_ALNUM}+/]{{32,400}}={{0,2}}"),
+    _token("newrelic-key", "NRAK-", "[A-Z0-9]{27}", glued=_ALNUM),
+    _token("docker-token", "dckr_pat_", f"[{_B64URL}]{{27,40}}"),
+    _token("pulumi-token", "pul-", f"[{_HEX}]{{40}}"),
+    _rule("terraform-token", f"(?<![{_ALNUM}])[{_ALNUM}]{{14}}\\.atlasv1\\.[={_B64URL}]{{60,80}}",
+          hints=(".atlasv1.",), group=0, rank=4, judge=_real_token),
+    _token("planetscale-token", "pscale_", f"(?:tkn|pw|oauth)_[.{_B64URL}]{{32,64}}"),
+    _token("figma-token", "figd_", f"[{_B64URL}]{{40}}"),
+    _token("tailscale-key", "tskey-", f"(?:api-|auth-|client-)?[{_ALNUM}]{{6,20}}-[{_ALNUM}]{{20,60}}"),
+    _token("1password-token", "ops_", f"eyJ[+/={_B64URL}]{{100,2000}}"),
+    _token("pinecone-key", "pcsk_", f"[{_ALNUM}_]{{40,120}}"),
+    _token("buildkite-token", "bkua_", f"[{_HEX}]{{40}}"),
+    _token("circleci-token", "CCIPAT_", f"[{_ALNUM}]{{22}}_[{_HEX}]{{40}}"),
+    _token("sonarqube-token", "sq", f"[pua]_[{_HEX}]{{40}}", glued=_ALNUM),
+    _token("square-token", "sq0", f"(?:atp-[{_B64URL}]{{22}}|csp-[{_B64URL}]{{43}})"),
+    _token("jfrog-token", "AKCp", f"[{_ALNUM}]{{60,80}}", glued=_ALNUM),
+    _token("mapbox-token", "sk.eyJ", f"[{_B64URL}]{{50,400}}\\.[{_B64URL}]{{20,60}}"),
+    _token("flyio-token", "fm2_", f"[{_ALNUM}+/=_,-]{{50,4000}}"),
+    _token("razorpay-key", "rzp_", f"(?:live|test)_[{_ALNUM}]{{14,32}}"),
+    _token("resend-key", "re_", f"[{_ALNUM}]{{8}}_[{_ALNUM}]{{24}}", judge=_random_token),
     # Structures that hold a secret of any format
     _rule("private-key", _PRIVATE_KEY, hints=("-----BEGIN",), group=0, rank=5, judge=_has_key_body),
     _rule("private-key", _PUTTY_KEY, hints=("Private-Lines:",), group=0, rank=5, judge=None),
@@ -552,6 +614,13 @@ _RULES: tuple[_Rule, ...] = (
     _rule("password", _MYSQL_P, hints=("mysql",)),
     _rule("password", _MARIADB_P, hints=("mariadb",)),
     _rule("password", _SSHPASS, hints=("sshpass",)),
+    _rule("password", _SUDO_HERE, hints=("<<<",)),
+    _rule("password", _KEYTOOL_PASS, hints=("storepass", "keypass"), judge=_not_a_word),
+    _rule("password", _LDAP_W, hints=("ldap",)),
+    *(_rule("password", _command(tool, _SMB_FLAG, stop=_SHELL_STOP), hints=(tool,)) for tool in _SMB_TOOLS),
+    _rule("password", _HTPASSWD, hints=("htpasswd",)),
+    _rule("password", _HTPASSWD_N, hints=("htpasswd",)),
+    _rule("password", _SUDO_PIPE, hints=("sudo",)),
     _rule("password", _LOGIN_P, hints=("login",)),
     _rule("password", _REDIS_A, hints=("redis-cli",)),
     _rule("secret", _GH_SECRET, hints=("secret set",)),
@@ -580,12 +649,54 @@ def _span(rule: _Rule, match: re.Match[str]) -> tuple[int, int]:
     return start, end
 
 
+@functools.cache
+def _hint_sets() -> dict[bool, tuple[list[str], object]] | None:
+    """For plain and for folded rules: their hints, and one RE2 set that finds which of them
+    occur in a single pass (a pass per hint cost more than all the rules' own scans)."""
+    try:
+        import re2
+    except ImportError:
+        return None
+    options = re2.Options()
+    options.max_mem = 64 << 20
+    options.log_errors = False
+    sets = {}
+    for folded in (False, True):
+        hints = sorted({h for rule in _RULES if (rule.folded is not None) == folded for h in rule.hints})
+        found = re2.Set.SearchSet(options)
+        found.Add(r"\A")  # index 0 always matches: its absence means the set failed (out of memory)
+        for hint in hints:
+            found.Add(re2.escape(hint))
+        found.Compile()
+        sets[folded] = (hints, found)
+    return sets
+
+
+def _present(text: str, folded: bool) -> set[str] | None:
+    """The hints of plain (or folded) rules that occur in `text`; None when RE2 cannot say."""
+    sets = _hint_sets()
+    if sets is None:
+        return None
+    hints, found = sets[folded]
+    try:
+        indices = found.Match(text)
+    except Exception:  # text RE2 cannot take (a lone surrogate): the plain checks decide
+        return None
+    if not indices or indices[0] != 0:
+        return None
+    return {hints[i - 1] for i in indices[1:]}
+
+
 def _matches(text: str) -> Iterator[tuple[_Rule, re.Match[str]]]:
     lowered = text.lower()
     same_length = len(lowered) == len(text)
+    present = {False: _present(text, False), True: _present(lowered, True)}
     seen: dict[tuple[str, bool], bool] = {}  # rules share hints; each costs a pass over the text
 
     def occurs(hint: str, folded: bool) -> bool:
+        known = present[folded]
+        if known is not None:
+            return hint in known
         if (hint, folded) not in seen:
             seen[hint, folded] = hint in (lowered if folded else text)
         return seen[hint, folded]
@@ -709,3 +820,43 @@ def find_secrets(text: str) -> list[Finding]:
 def redact(text: str) -> str:
     """`text` with every secret replaced by "[REDACTED:<kind>]"; everything else byte-identical."""
     return _find(text)[1]
+
+
+# --- URLs ---------------------------------------------------------------------
+
+_URL = re.compile(r"\b[A-Za-z][A-Za-z0-9+.-]{1,15}://[^\s'\"<>`]+")
+_USERINFO = re.compile(r"(?<=://)(?P<user>[^\s:/?#@]+)(?P<rest>(?::[^\s/?#]*)?)@")
+_QUERY_PARAM = re.compile(r"(?<=[?&;#])(?P<name>[A-Za-z0-9_.\-]{1,80})=(?P<v>[^&;#\s]+)")
+# Query parameters that carry a credential whatever their value looks like.
+_SECRET_PARAMS = frozenset(
+    "access_token accesstoken api_key apikey auth auth_token code client_secret id_token key "
+    "password passwd private_token refresh_token secret sig signature token x-amz-credential "
+    "x-amz-security-token x-amz-signature x-goog-signature x-goog-credential".split()
+)
+
+
+def redact_url(text: str) -> str:
+    """`redact(text)`, and in every URL the credential parts too: a user name that looks like a
+    token (https://TOKEN@host), and secret-named query parameters (?private_token=…, &sig=…).
+    For error messages and stored source URLs, where the whole URL is farm's to show."""
+    text = redact(text)
+    return _URL.sub(lambda m: _clean_url(m.group()), text) if "://" in text else text
+
+
+def _clean_url(url: str) -> str:
+    def userinfo(m: re.Match[str]) -> str:
+        user, rest = m.group("user"), m.group("rest")
+        if rest and "[REDACTED:" not in rest and len(rest) > 1:
+            rest = ":[REDACTED:url-password]"
+        token_like = len(user) >= 16 and _looks_random(user) and "[REDACTED:" not in user
+        return ("[REDACTED:token]" if token_like else user) + rest + "@"
+
+    def param(m: re.Match[str]) -> str:
+        name, value = m.group("name"), m.group("v")
+        secret = name.lower() in _SECRET_PARAMS or _key_kind(name) not in (None, _VENDOR_KEY)
+        if not secret or value.startswith("[REDACTED:") or len(value) < 3:
+            return m.group()
+        return f"{name}=[REDACTED:token]"
+
+    url = _USERINFO.sub(userinfo, url, count=1)
+    return _QUERY_PARAM.sub(param, url) if "=" in url else url

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from farm import model
 from farm.artifacts import Context, Planned, plan
-from farm.capture import row_to_correction
+from farm.capture import clean_text, row_to_correction
 from farm.errors import InvalidInput
 from farm.fsutil import inside
 from farm.project import Farm
@@ -13,9 +13,7 @@ from farm.writer import Written, commit_written, event_file, farm_lock, write_fi
 
 
 def retire(farm: Farm, correction_id: str, why: str, *, commit: bool = True) -> Written:
-    why = " ".join(why.split())
-    if not why:
-        raise InvalidInput("--why is empty: say why the correction is retired")
+    why = clean_why(why)
     with farm_lock(farm):
         with farm.index() as (index, _):
             row = index.correction(correction_id)
@@ -37,3 +35,11 @@ def retire(farm: Farm, correction_id: str, why: str, *, commit: bool = True) -> 
         planned.append(event_file(farm, event))
         written = write_files(farm, planned, required=(row.path,))
         return commit_written(farm, written, f"farm: retire {correction_id}", commit=commit)
+
+
+def clean_why(why: str) -> str:
+    """--why as farm keeps it: one line, valid UTF-8, no terminal controls, secrets redacted."""
+    text = " ".join(clean_text("--why", why).split())
+    if not text:
+        raise InvalidInput("--why is empty: say why the correction is retired")
+    return text

@@ -119,14 +119,25 @@ class Scanner:
         return hits
 
 
+MAX_TRANSCRIPT_BYTES = 512 << 20  # read, and again decompressed: a zstd bomb stops here
+
+
 def _read(path: Path, report: ScanReport) -> bytes | None:
+    from farm.errors import UnreadableFile
+    from farm.fsutil import read_bytes_bounded
+
     try:
-        raw = path.read_bytes()
+        raw = read_bytes_bounded(path, MAX_TRANSCRIPT_BYTES, str(path))
         if path.name.endswith(".zst"):
             import zstandard
 
-            raw = zstandard.ZstdDecompressor().stream_reader(raw).read()
+            raw = zstandard.ZstdDecompressor().stream_reader(raw).read(MAX_TRANSCRIPT_BYTES + 1)
+            if len(raw) > MAX_TRANSCRIPT_BYTES:
+                raise UnreadableFile(f"{path}: decompresses to over {MAX_TRANSCRIPT_BYTES:,} bytes")
         return raw
+    except UnreadableFile as exc:  # a FIFO, a device, a loop, too big: named, never a hang
+        report.unreadable.append(str(exc))
+        return None
     except Exception as exc:  # unreadable or corrupt: named, never fatal
         report.unreadable.append(f"{path}: {type(exc).__name__}")
         return None

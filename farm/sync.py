@@ -280,14 +280,24 @@ class Plan:
         return bool(self.conflicts) or any(c.action != "adopt" for c in self.changes)
 
 
+MAX_AGENT_FILE = 200_000_000  # people keep long agent files; a pipe or /dev/zero is refused, not read
+
+
 def read_text(root: Path, rel: str) -> str | None:
+    """The text of `rel`, or None when it is not there; a folder, a pipe, a device, a symlink
+    loop or bytes that are not UTF-8 are an InvalidInput naming the file (never a hang)."""
+    from farm.errors import UnreadableFile
+    from farm.fsutil import read_bytes_bounded
+
     path = inside(root, rel)
     if path.is_dir():
         raise InvalidInput(f"{rel}: is a folder where farm expects a file")
     if not path.exists():
         return None
     try:
-        return path.read_bytes().decode("utf-8")
+        return read_bytes_bounded(path, MAX_AGENT_FILE, rel).decode("utf-8")
+    except UnreadableFile as exc:
+        raise InvalidInput(str(exc)) from None
     except UnicodeDecodeError:
         raise InvalidInput(f"{rel}: not UTF-8 text") from None
 
@@ -621,11 +631,21 @@ def _inputs_fingerprint(farm: Farm) -> str:
         except OSError:
             continue
         for entry in entries:
-            if entry.is_file():
-                digest.update(entry.name.encode() + b"\0" + Path(entry.path).read_bytes() + b"\0")
-    manifest = farm.root / mf.MANIFEST
-    digest.update(manifest.read_bytes() if manifest.exists() else b"-")
+            digest.update(entry.name.encode() + b"\0" + _bytes_or_mark(Path(entry.path)) + b"\0")
+    digest.update(_bytes_or_mark(farm.root / mf.MANIFEST))
     return digest.hexdigest()
+
+
+def _bytes_or_mark(path: Path) -> bytes:
+    """A fingerprint's view of a file: its bytes, or a mark for what is not a readable regular
+    file (a loop, a pipe, a folder, a missing file), so a hostile entry never stops `--check`."""
+    from farm.errors import UnreadableFile
+    from farm.fsutil import read_bytes_bounded
+
+    try:
+        return read_bytes_bounded(path, MAX_AGENT_FILE, path.name)
+    except (UnreadableFile, OSError) as exc:
+        return f"<unreadable: {type(exc).__name__}>".encode()
 
 
 def _managed_files_intact(root: Path, manifest: Manifest) -> bool:

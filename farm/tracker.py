@@ -84,11 +84,16 @@ class Tracked:
     events: list = field(default_factory=list)
 
     def as_json(self, with_events: bool = False) -> dict:
+        from farm.redact import redact
+
         data = {k: _iso(v) for k, v in vars(self).items() if k != "events"}
+        data["title"] = redact(self.title)  # from a file anyone can commit
         if with_events:
+
+            # Event text comes from files anyone can commit (or from before farm redacted it).
             data["events"] = [
                 {"type": e.type, "at": _iso(e.at), "session_id": e.session_id, "cost_usd": e.cost_usd,
-                 "text": e.text, "path": e.path}
+                 "text": redact(e.text) if e.text else e.text, "path": e.path}
                 for e in self.events
             ]
         return data

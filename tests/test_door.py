@@ -821,3 +821,26 @@ def test_a_sha256_repository_gets_its_commit(tmp_path, monkeypatch):
     result = capture()
     assert result.code == 0, result.err
     assert len(result.json()["commit"]) == 64 and porcelain(repo) == ""
+
+
+@pytest.mark.parametrize("hostile", ["fifo-agents", "fifo-manifest", "zero-manifest", "loop-template"])
+def test_sync_over_hostile_inputs_is_one_line_never_a_hang(farm, hostile):
+    """A pipe or /dev/zero where sync reads, or a symlink loop in templates/, must not hang or crash it."""
+    import sys
+
+    assert capture().code == 0 and run_farm("sync").code == 0
+    if hostile == "fifo-agents":
+        (farm / "AGENTS.md").unlink()
+        os.mkfifo(farm / "AGENTS.md")
+    elif hostile == "fifo-manifest":
+        (farm / ".farm" / "manifest.json").unlink()
+        os.mkfifo(farm / ".farm" / "manifest.json")
+    elif hostile == "zero-manifest":
+        (farm / ".farm" / "manifest.json").unlink()
+        (farm / ".farm" / "manifest.json").symlink_to("/dev/zero")
+    else:
+        (farm / "templates" / "loop.j2").symlink_to("loop.j2")
+    for args in (["sync", "--check"], ["sync"]):
+        done = subprocess.run([sys.executable, "-m", "farm", *args], cwd=farm, capture_output=True, text=True, timeout=60)
+        assert done.returncode in (0, 1, 2), done.stderr
+        assert "Traceback" not in done.stderr and "unexpected error" not in done.stderr

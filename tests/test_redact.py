@@ -225,3 +225,42 @@ def test_text_outside_findings_is_byte_identical(text):
         rebuilt += [text[pos:f.start], f"[REDACTED:{f.kind}]"]
         pos = f.end
     assert out == "".join(rebuilt) + text[pos:]
+
+
+# --- held-out batches (issue 11's goal: recall >= 99%, <= 2% of look-alikes changed) ----------
+
+@pytest.mark.parametrize("batch", ["heldout", "heldout2", "heldout3"])
+def test_heldout_batch_matches_its_generator_and_meets_the_goal(batch):
+    spec = importlib.util.spec_from_file_location(batch, CORPUS / f"{batch}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    secrets, lookalikes = module.build()
+    load = lambda name: [json.loads(line) for line in (CORPUS / name).read_text(encoding="utf-8").splitlines()]  # noqa: E731
+    assert secrets == load(f"{batch}_secrets.jsonl") and lookalikes == load(f"{batch}_lookalikes.jsonl"), \
+        f"run tests/data/secrets/{batch}.py"
+    total = sum(len(c["secrets"]) for c in secrets)
+    kept = sum(s in redact(c["text"]) for c in secrets for s in c["secrets"])
+    changed = sum(redact(c["text"]) != c["text"] for c in lookalikes)
+    assert (total - kept) / total >= 0.99
+    assert changed / len(lookalikes) <= 0.02
+
+
+_ALL_HINTS = sorted({h for rule in redact_module._RULES for h in rule.hints})
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(_ALL_HINTS) | st.text(max_size=8), max_size=8))
+def test_the_one_pass_hint_scan_finds_exactly_the_hints_that_occur(parts):
+    text = "".join(parts)
+    for folded in (False, True):
+        hints = redact_module._hint_sets()[folded][0]
+        source = text.lower() if folded else text
+        found = redact_module._present(source, folded)
+        if found is not None:  # None: the plain checks decide, as before
+            assert found == {h for h in hints if h in source}
+
+
+def test_text_the_hint_scan_cannot_take_falls_back_to_plain_checks():
+    text = f"bad \udcff {TOKEN}"
+    assert redact_module._present(text, False) is None
+    assert TOKEN not in redact(text)

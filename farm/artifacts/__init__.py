@@ -43,7 +43,15 @@ def plan(ctx: Context) -> list[Planned]:
 
 
 def render(farm: Farm, template: str, **values: Any) -> str:
-    return _environment(farm.templates_dir).get_template(template).render(**values)
+    """`template` rendered with `values`; a broken or unsafe override is one InvalidInput line."""
+    import jinja2
+
+    from farm.errors import InvalidInput
+
+    try:
+        return _environment(farm.templates_dir).get_template(template).render(**values)
+    except (jinja2.TemplateError, TypeError, ValueError, AttributeError) as exc:  # SecurityError is a TemplateError
+        raise InvalidInput(_render_error(exc, template)) from None
 
 
 _ENVIRONMENTS: dict[tuple[str, tuple[str, ...]], Any] = {}
@@ -62,12 +70,17 @@ def _environment(templates_dir: Path):
     return _ENVIRONMENTS[key]
 
 
+MAX_TEMPLATE_BYTES = 1_000_000
+
+
 def _new_environment(templates_dir: Path):
+    """A sandboxed environment: a committed template is data, so `{{ cycler.__init__... }}`
+    raises SecurityError instead of running code (attack S5)."""
     import jinja2
 
-    env = jinja2.Environment(
+    env = _sandbox_class()(
         loader=jinja2.ChoiceLoader([
-            jinja2.FileSystemLoader(str(templates_dir)),
+            _bounded_loader(templates_dir),
             jinja2.PackageLoader("farm", "templates"),
         ]),
         undefined=jinja2.StrictUndefined,
@@ -82,6 +95,62 @@ def _new_environment(templates_dir: Path):
         to_yaml_scalar=lambda v: _to_yaml(v).strip(),
     )
     return env
+
+
+MAX_RENDERED = 10_000_000  # a template's `"a" * 10**10` is refused, not a 10 GB string
+
+
+def _sandbox_class():
+    """The sandbox, with `*` and `**` checked too: they are how a template exhausts memory."""
+    from jinja2.sandbox import SandboxedEnvironment, SecurityError
+
+    class BoundedSandbox(SandboxedEnvironment):
+        intercepted_binops = frozenset(["*", "**"])
+
+        def call_binop(self, context, operator, left, right):
+            if operator == "**" and isinstance(right, int) and abs(right) > 1000:
+                raise SecurityError("exponent too large in a template")
+            if operator == "*":
+                for seq, n in ((left, right), (right, left)):
+                    if isinstance(seq, (str, list, tuple)) and isinstance(n, int) and len(seq) * n > MAX_RENDERED:
+                        raise SecurityError("a repeated string or list too large in a template")
+            return super().call_binop(context, operator, left, right)
+
+    return BoundedSandbox
+
+
+def _bounded_loader(templates_dir: Path):
+    """The repo's template overrides, read like every other file farm reads: a FIFO, device,
+    symlink loop or huge file is one error line naming it, never a hang."""
+    import jinja2
+
+    from farm.errors import InvalidInput, UnreadableFile
+    from farm.fsutil import read_text_bounded
+
+    class BoundedLoader(jinja2.BaseLoader):
+        def get_source(self, environment, template: str):
+            path = templates_dir / template
+            if "/" in template or template.startswith(".") or not (path.exists() or path.is_symlink()):
+                raise jinja2.TemplateNotFound(template)
+            try:
+                source = read_text_bounded(path, MAX_TEMPLATE_BYTES, f"{templates_dir.name}/{template}")
+            except UnreadableFile as exc:
+                raise InvalidInput(f"{exc} (a template override)") from None
+            mtime = _mtime(path)
+            return source, str(path), lambda: _mtime(path) == mtime
+
+    return BoundedLoader()
+
+
+def _mtime(path: Path) -> int | None:
+    try:
+        return path.stat().st_mtime_ns
+    except OSError:
+        return None
+
+
+def _render_error(exc: Exception, template: str) -> str:
+    return f"templates/{template}: cannot be rendered ({type(exc).__name__}: {exc})"
 
 
 def _docstring_safe(text: str) -> str:

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import re
-
 from farm.artifacts import Context, Planned, render
 from farm.errors import InvalidInput
+from farm.patterns import check_glob, compile_regex
 
 GRADER_DIR = "graders"
 _CHECKS = ("must_match", "must_not_match", "must_preserve", "require_heading", "check_cmd")
@@ -32,12 +31,15 @@ def rule_data(correction_id: str, message: str, options: dict, threshold: int) -
             "kind grader needs at least one check: --must-match, --must-not-match, "
             "--must-preserve, --require-heading or --check-cmd"
         )
+    for glob in data["applies_to"]:
+        if reason := check_glob(glob):
+            raise InvalidInput(f"--applies-to {glob!r} {reason}")
     for key in ("must_match", "must_not_match"):
         for pattern in data.get(key, []):
             try:
-                re.compile(pattern)
-            except re.error as exc:
-                raise InvalidInput(f"--{key.replace('_', '-')} {pattern!r}: not a valid regex ({exc})") from None
+                compile_regex(pattern)  # farm check runs it on RE2: refuse now what it could not run
+            except ValueError as exc:
+                raise InvalidInput(f"--{key.replace('_', '-')} {pattern!r}: {exc}") from None
     if "must_preserve" in data:
         data["preserve_threshold"] = int(options.get("preserve_threshold") or threshold)
     return data

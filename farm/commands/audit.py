@@ -26,6 +26,10 @@ def audit(idle_days: int, as_json: bool) -> None:
         findings = run_audit(farm, index, track(farm, index), idle_days=idle_days)
     for warning in refresh.warnings:
         click.echo(f"farm: warning: {safe(warning)}", err=True)
+    from farm.redact import redact
+
+    for f in findings:  # titles come from files anyone can commit
+        f.title = redact(f.title)
     if as_json:
         echo_json({"findings": [f.as_json() for f in findings]})
         return

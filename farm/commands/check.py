@@ -36,8 +36,10 @@ def check(paths: tuple[str, ...], staged: bool, record: bool | None, as_json: bo
     if record is None:
         record = staged or bool(os.environ.get("CI"))
     written = record_catches(farm, report, known) if record else []
-    for warning in [*refresh.warnings, *warnings]:
+    for warning in [*refresh.warnings, *warnings, *report.warnings]:
         click.echo(f"farm: warning: {safe(warning)}", err=True)
+    for rel in report.uncovered if paths and not staged else []:
+        click.echo(f"farm: note: {safe(rel)}: no grader rule applies to this file", err=True)
     if as_json:
         echo_json({
             "violations": [vars(v) for v in report.violations],
@@ -69,10 +71,15 @@ def _resolve(farm, paths) -> list[str]:
 
     rels = []
     for raw in paths:
-        path = Path(raw).resolve()
-        if not path.is_file():
+        try:
+            path = Path(raw).resolve()
+        except (OSError, RuntimeError):  # a symlink loop
+            raise InvalidInput(f"{raw}: symlink loop") from None
+        if not path.exists():
             raise InvalidInput(f"{raw}: no such file")
-        if not path.is_relative_to(farm.root):
+        if not path.is_relative_to(farm.root) or path.relative_to(farm.root).parts[:1] == (".git",):
             raise InvalidInput(f"{raw}: outside the farm at {farm.root}")
+        if not path.is_file():
+            raise InvalidInput(f"{raw}: not a regular file")
         rels.append(farm.rel(path))
     return rels

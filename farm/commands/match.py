@@ -43,4 +43,7 @@ def match(text: str, limit: int, threshold: float | None, as_json: bool) -> None
 
 
 def _rows(matches) -> list[dict]:
-    return [{"id": m.id, "title": m.title, "score": round(m.score, 2), "recurrence": m.recurrence} for m in matches]
+    from farm.redact import redact
+
+    # Titles come from committed files anyone can edit: shown only redacted.
+    return [{"id": m.id, "title": redact(m.title), "score": round(m.score, 2), "recurrence": m.recurrence} for m in matches]

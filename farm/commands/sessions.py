@@ -272,7 +272,7 @@ def tag(session_id: str, task_type: str) -> None:
         raise InvalidInput("a task type is 1–60 characters, e.g. 'bug fix'")
     set_tag(record.agent, record.session_id, None if task_type == "auto" else task_type)
     shown = "the rules' choice" if task_type == "auto" else repr(task_type)
-    click.echo(f"{record.agent} session {record.session_id}: task type set to {shown}")
+    click.echo(safe(f"{record.agent} session {record.session_id}: task type set to {shown}"))
 
 
 def _find(session_id: str):

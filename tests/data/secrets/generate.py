@@ -475,7 +475,7 @@ def secret_cases(f: Fake) -> list[dict]:
     pw = f.password()
     add("password", f"[client]\nuser=root\npassword={pw}\n", pw)
     tok = f.s(ALNUM, 14) + ".atlasv1." + f.s(ALNUM, 60)
-    add("token", f'credentials "app.terraform.io" {{\n  token = "{tok}"\n}}', tok)
+    add("terraform-token", f'credentials "app.terraform.io" {{\n  token = "{tok}"\n}}', tok)
     tok = f.github()
     add("github-token", f"- uses: actions/checkout@v4\n  with:\n    token: {tok}", tok)
     tok = f.s(ALNUM, 40)
@@ -504,7 +504,45 @@ def secret_cases(f: Fake) -> list[dict]:
     add("api-key", f"datadog:\n  api_key: {key}\n  site: datadoghq.eu", key)
     tok = f.s(ALNUM, 40)
     add("token", f"curl -H 'Circle-Token: {tok}' https://circleci.com/api/v2/me", tok)
+    cases += _prefixed_tokens(Fake(SEED + 11))  # their own stream: the cases above stay as they were
     return cases
+
+
+def _prefixed_tokens(f: Fake) -> list[dict]:
+    """Infrastructure, CI and SaaS tokens with distinctive prefixes (added for issue 11)."""
+    made = [
+        ("vault-token", "hvs." + f.s(B64URL, 91), "export VAULT_TOKEN={t}"),
+        ("doppler-token", "dp.st." + f.s(ALNUM, 43), "doppler run --token {t} -- ./app"),
+        ("atlassian-token", "ATATT3xFfGF0" + f.s(B64URL, 180) + "=" + f.s(UPPER + DIGITS, 8), "curl -u me@acme.io:{t} https://acme.atlassian.net/rest/api/3/myself"),
+        ("bitbucket-token", "ATBB" + f.s(ALNUM, 32), "BITBUCKET_APP_PASSWORD {t}"),
+        ("supabase-token", "sbp_" + f.s(HEX, 40), "supabase login --token {t}"),
+        ("netlify-token", "nfp_" + f.s(ALNUM, 36), "netlify deploy --auth {t}"),
+        ("sentry-token", "sntryu_" + f.s(HEX, 64), "sentry-cli --auth-token {t} releases list"),
+        ("grafana-token", "glsa_" + f.s(ALNUM, 32) + "_" + f.s(HEX, 8), "grafana: {t}"),
+        ("newrelic-key", "NRAK-" + f.s(UPPER + DIGITS, 27), "newrelic profile add --apiKey {t}"),
+        ("docker-token", "dckr_pat_" + f.s(B64URL, 27), "echo {t} | docker login -u acme --password-stdin"),
+        ("pulumi-token", "pul-" + f.s(HEX, 40), "PULUMI_ACCESS_TOKEN: {t}"),
+        ("terraform-token", f.s(ALNUM, 14) + ".atlasv1." + f.s(B64URL, 67), 'credentials "app.terraform.io" {{ token = "{t}" }}'),
+        ("planetscale-token", "pscale_tkn_" + f.s(B64URL, 43), "pscale auth login --service-token {t}"),
+        ("figma-token", "figd_" + f.s(B64URL, 40), "X-Figma-Token: {t}"),
+        ("tailscale-key", "tskey-auth-" + f.s(ALNUM, 12) + "-" + f.s(ALNUM, 33), "tailscale up --authkey={t}"),
+        ("pinecone-key", "pcsk_" + f.s(ALNUM, 6) + "_" + f.s(ALNUM, 60), "pc = Pinecone(api_key='{t}')"),
+        ("buildkite-token", "bkua_" + f.s(HEX, 40), "buildkite-agent start --token {t}"),
+        ("circleci-token", "CCIPAT_" + f.s(ALNUM, 22) + "_" + f.s(HEX, 40), "circleci setup --token {t}"),
+        ("sonarqube-token", "squ_" + f.s(HEX, 40), "sonar-scanner -Dsonar.token={t}"),
+        ("square-token", "sq0atp-" + f.s(B64URL, 22), "SQUARE_ACCESS_TOKEN {t}"),
+        ("jfrog-token", "AKCp" + f.s(ALNUM, 69), "jf c add --access-token {t}"),
+        ("mapbox-token", "sk.eyJ" + f.s(B64URL, 60) + "." + f.s(B64URL, 22), "MAPBOX_SECRET {t}"),
+        ("flyio-token", "FlyV1 fm2_" + f.s(B64URL, 120), "fly deploy --access-token '{t}'"),
+        ("razorpay-key", "rzp_live_" + f.s(ALNUM, 14), "key_id: {t}"),
+        ("resend-key", "re_" + f.s(ALNUM, 8) + "_" + f.s(ALNUM, 24), "resend.api_key = '{t}'"),
+        ("1password-token", "ops_eyJ" + f.s(B64URL, 200), "OP_SERVICE_ACCOUNT_TOKEN {t}"),
+        ("vault-token", "hvb." + f.s(B64URL, 120), "vault login {t}"),
+        ("sentry-token", "sntrys_eyJ" + f.s(B64URL, 80), "SENTRY_AUTH_TOKEN {t}"),
+        ("grafana-token", "glc_" + f.s(ALNUM, 60) + "==", "grafana cloud token {t}"),
+    ]
+    return [{"text": template.format(t=tok), "secrets": [tok.removeprefix("FlyV1 ")], "kind": kind}
+            for kind, tok, template in made]
 
 
 def lookalike_cases(f: Fake) -> list[dict]:
