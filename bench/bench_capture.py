@@ -107,7 +107,7 @@ def main() -> None:
     parser.add_argument("--corrections", type=int, default=10_000)
     parser.add_argument("--events", type=int, default=100_000)
     args = parser.parse_args()
-    tmp, repo, env, farm_bin, git = generated_farm("farm-bench-", args.corrections, args.events)
+    tmp, repo, env, farm_bin, git = generated_farm("farm-perf-", args.corrections, args.events)
 
     print(f"farm --help:             {timed([farm_bin, '--help'], repo, env, 5) * 1000:7.0f} ms")
     print(f"farm capture --help:     {timed([farm_bin, 'capture', '--help'], repo, env, 5) * 1000:7.0f} ms")

@@ -258,7 +258,7 @@ def run(cmd: list[str], env: dict, cwd: Path | None = None) -> tuple[float, int,
 
 def install_ccusage(where: Path) -> Path | None:
     where.mkdir(parents=True, exist_ok=True)
-    (where / "package.json").write_text('{"name": "farm-bench", "version": "1.0.0", "private": true}\n')
+    (where / "package.json").write_text('{"name": "farm-perf", "version": "1.0.0", "private": true}\n')
     if not shutil.which("npm"):
         return None
     done = subprocess.run(["npm", "install", "--silent", f"ccusage@{CCUSAGE_VERSION}"], cwd=where,
@@ -323,7 +323,7 @@ def main() -> None:
     parser.add_argument("--keep", type=Path, help="generate into DIR and keep it")
     parser.add_argument("--no-ccusage", action="store_true")
     args = parser.parse_args()
-    base = args.keep or Path(tempfile.mkdtemp(prefix="farm-bench-"))
+    base = args.keep or Path(tempfile.mkdtemp(prefix="farm-perf-"))
     claude_root, codex_root = base / "claude", base / "codex"
     if not claude_root.exists():
         t = time.perf_counter()

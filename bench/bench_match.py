@@ -150,7 +150,7 @@ def cli_ratio(docs: int, rounds: int = 9) -> None:
     from bench_capture import generated_farm, timed
 
     query = "the agent deleted the failing tests again instead of fixing the code"
-    farms = {n: generated_farm(f"farm-bench-match-{n}-", n, n) for n in (10, docs)}
+    farms = {n: generated_farm(f"farm-perf-match-{n}-", n, n) for n in (10, docs)}
     times: dict[int, list[float]] = {n: [] for n in farms}
     try:
         for n, (_, repo, env, farm_bin, _) in farms.items():

@@ -50,7 +50,7 @@ def main() -> None:
     parser.add_argument("--mb", type=int, default=1024)
     parser.add_argument("--corrections", type=int, default=1_000)
     args = parser.parse_args()
-    tmp, repo, env, farm_bin, git = temp_farm("farm-bench-scan-")
+    tmp, repo, env, farm_bin, git = temp_farm("farm-perf-scan-")
     rng = random.Random(9)
     os.environ.update(FARM_HOME=env["FARM_HOME"])
     from farm import model

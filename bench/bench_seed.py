@@ -68,7 +68,7 @@ def main() -> None:
     parser.add_argument("--corrections", type=int, default=1_000)
     args = parser.parse_args()
     farm_bin = shutil.which("farm") or str(Path(sys.executable).with_name("farm"))
-    tmp = Path(tempfile.mkdtemp(prefix="farm-bench-seed-"))
+    tmp = Path(tempfile.mkdtemp(prefix="farm-perf-seed-"))
     env = dict(os.environ, FARM_HOME=str(tmp / "home"), HOME=str(tmp), GIT_AUTHOR_NAME="b", GIT_AUTHOR_EMAIL="b@x",
                GIT_COMMITTER_NAME="b", GIT_COMMITTER_EMAIL="b@x", GIT_CONFIG_NOSYSTEM="1")
     os.environ["FARM_HOME"] = env["FARM_HOME"]

@@ -41,7 +41,7 @@ def main() -> None:
     parser.add_argument("--corrections", type=int, default=1_000)
     parser.add_argument("--events", type=int, default=10_000)
     args = parser.parse_args()
-    tmp, repo, env, farm_bin, git = generated_farm("farm-bench-site-", args.corrections, args.events)
+    tmp, repo, env, farm_bin, git = generated_farm("farm-perf-site-", args.corrections, args.events)
 
     show("cold (no index, no site yet)", *run(farm_bin, repo, env, "site", "build", "--json"))
     shutil.rmtree(repo / "site")

@@ -72,7 +72,7 @@ def main() -> None:
     parser.add_argument("--files", type=int, default=1_000)
     parser.add_argument("--scoped", action="store_true", help="rules scoped to a tenth of the files each (else: all)")
     args = parser.parse_args()
-    tmp, repo, env, farm_bin, git = temp_farm("farm-bench-tracker-")
+    tmp, repo, env, farm_bin, git = temp_farm("farm-perf-tracker-")
     rng = random.Random(5)
     t0 = time.perf_counter()
     generate(repo, args.corrections, args.events)

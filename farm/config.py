@@ -106,10 +106,23 @@ SETTINGS: dict[str, Setting] = {s.name: s for s in (
     Setting("record_sessions", "true or false", False, "Commit a summary of each agent session (no prompt text).", _bool),
     Setting("task_types", "table", {}, "Task type = regex or list of regexes, tried before the built-in rules.", _table),
     Setting("prices", "table", {}, "Model prices that override genai-prices.", _table),
+    Setting("price_multipliers", "table", {},
+            "Multipliers of the standard price for modes genai-prices has no rates for: fast, geo-us, "
+            "priority, flex (a number, or a table of model glob = number).", _table),
     Setting("audit_look_alike_recent", "whole number ≥ 1", 300, "How many recent corrections audit compares for look-alikes.",
             _whole(1)),
     Setting("check_cmd_timeout", "number of seconds > 0", 300, "How long a grader's check_cmd may run on one file.",
             _seconds),
+    # the hooks (`farm hooks run claude`): rules served per prompt, and the budget stop rule
+    Setting("serve_rules", "whole number 0-20", 3, "At most this many corrections served to the agent per prompt.",
+            _whole(0, 20)),
+    Setting("serve_min_score", "number 0-100", 26, "Matcher score a correction needs to be served (a recurrence: 27).",
+            _number(0, 100)),
+    Setting("serve_max_tokens", "whole number ≥ 1", 300, "Size of the served rules, about four characters a token.",
+            _whole(1)),
+    Setting("session_budget_usd", "number ≥ 0", None, "Hard cap per session: past it, the hooks stop the session.",
+            _number(0)),
+    Setting("task_budgets_usd", "table", {}, "Per task type: \"bug fix\" = 5.0; wins over session_budget_usd.", _table),
 )}
 
 DEFAULTS: dict[str, Any] = {name: s.default for name, s in SETTINGS.items()}

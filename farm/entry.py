@@ -1,7 +1,8 @@
 """The `farm` executable.
 
 The reports that hooks, status lines and scripts run again and again — `farm sessions import
---json` and `farm spend [--by G] [--no-refresh] --json` — go straight to the code behind them,
+--json` and `farm spend [--by G] [--no-refresh] --json` — and the agent's hooks themselves
+(`farm hooks run claude|codex`, `farm statusline`) go straight to the code behind them,
 without loading click, the command modules, GitPython, filelock or genai-prices. Any other
 command, and any flag these do not handle, goes through the click CLI in farm/cli.py, which
 runs the same functions: tests/test_fast_paths.py checks both print the same bytes.
@@ -29,6 +30,10 @@ def fast_command(argv: list[str]) -> Callable[[], None] | None:
     """The function that runs `argv` without click, or None when click must parse it."""
     if argv == ["sessions", "import", "--json"]:
         return _sessions_import_json
+    if len(argv) == 3 and argv[:2] == ["hooks", "run"] and argv[2] in ("claude", "codex"):
+        return lambda: _hook(argv[2])  # before every prompt and tool call
+    if argv[:1] == ["statusline"] and set(argv[1:]) <= {"--color"}:
+        return lambda: _statusline("--color" in argv)
     if argv[:1] == ["spend"]:
         return _spend_command(argv[1:])
     return None
@@ -72,6 +77,18 @@ def _sessions_import_json() -> None:
     report = import_report(summary, written)
     report["evidence_events"] = record_evidence(root)
     _print_json(report)
+
+
+def _hook(agent: str) -> None:
+    from farm.hooks.fast import run_hook
+
+    run_hook(agent, sys.stdin, sys.stdout)  # always 0: it never fails the agent's session
+
+
+def _statusline(color: bool) -> None:
+    from farm.hooks.fast import run_statusline
+
+    run_statusline(sys.stdin, sys.stdout, color=color)
 
 
 def _spend_json(by: str, refresh: bool) -> None:

@@ -96,6 +96,15 @@ def git_dir(root: Path) -> Path:
     return Path(_repo(root).git_dir)
 
 
+def hooks_dir(root: Path) -> tuple[Path, bool]:
+    """The folder git runs hooks from, and whether `core.hooksPath` chose it.
+
+    A relative core.hooksPath is relative to the top of the work tree, as git reads it;
+    without one, hooks live in the common git dir (shared by every worktree).
+    """
+    return _hooks_folder(_repo(root))
+
+
 def repo_state(root: Path) -> RepoState:
     repo = _repo(root)
     gdir = Path(repo.git_dir)
@@ -328,14 +337,16 @@ def _config_bool(repo, key: str) -> bool:
 
 def _hook(repo, name: str) -> Path | None:
     """The repo's `name` hook when there is one that git would run (core.hooksPath honoured)."""
+    path = _hooks_folder(repo)[0] / name
+    return path if path.is_file() and os.access(path, os.X_OK) else None
+
+
+def _hooks_folder(repo) -> tuple[Path, bool]:
     configured = _config_value(repo, "core", "hooksPath")
     if configured:
         folder = Path(os.path.expanduser(configured))
-        folder = folder if folder.is_absolute() else Path(repo.working_tree_dir) / folder
-    else:
-        folder = Path(repo.common_dir) / "hooks"
-    path = folder / name
-    return path if path.is_file() and os.access(path, os.X_OK) else None
+        return (folder if folder.is_absolute() else Path(repo.working_tree_dir) / folder), True
+    return Path(repo.common_dir).resolve() / "hooks", False
 
 
 def _run_hook(repo, name: str, *args: str, env: dict) -> None:

@@ -19,7 +19,7 @@ from typing import Any
 
 from farm.errors import InvalidCorrection
 
-KINDS = ("test", "grader", "prompt", "skill")
+KINDS = ("test", "grader", "prompt", "skill", "guard")
 FILE_STATUSES = ("active", "retired")
 EVENT_TYPES = ("miss", "recurrence", "catch", "retire")
 MAX_TITLE = 200

@@ -21,7 +21,7 @@ def farm_home() -> Path:
 
 def repo_state_dir(repo_root: Path) -> Path:
     """A folder under FARM_HOME for one farm repo's derived state (its index)."""
-    import hashlib
+    import hashlib  # here, not at the top: the hooks find FARM_HOME without loading OpenSSL
 
     resolved = str(repo_root.resolve())
     key = hashlib.sha256(resolved.encode()).hexdigest()[:16]

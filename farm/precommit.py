@@ -2,7 +2,8 @@
 
 With pre-commit in use (a `.pre-commit-config.yaml`), farm appends a local hook to its
 `repos:` list as text, so the user's comments and layout stay as they are; otherwise it
-writes a plain `.git/hooks/pre-commit`, and never replaces one that is not farm's.
+writes a plain `pre-commit` hook in the folder git runs hooks from (`core.hooksPath` when
+set, as husky and lefthook do; else `.git/hooks`), and never replaces one that is not farm's.
 """
 
 from __future__ import annotations
@@ -34,12 +35,22 @@ GIT_HOOK = """\
 # farm-check: run farm's grader rules on the staged files (`farm hooks install pre-commit`)
 exec {python} -m farm check --staged
 """
+# In a core.hooksPath folder, which teams commit: no path of this machine in it.
+SHARED_GIT_HOOK = """\
+#!/bin/sh
+# farm-check: run farm's grader rules on the staged files (`farm hooks install pre-commit`)
+if ! command -v "${FARM_BIN:-farm}" >/dev/null 2>&1; then
+  echo "farm-check: farm is not on PATH here; grader rules not run" >&2
+  exit 0
+fi
+exec "${FARM_BIN:-farm}" check --staged
+"""
 
 
 def install(root: Path) -> tuple[Path, bool]:
     config = root / CONFIG
     if config.exists():
-        return config, _add_to_config(config)
+        return config, _add_to_config(root, config)
     return _install_git_hook(root)
 
 
@@ -48,16 +59,28 @@ def uninstall(root: Path) -> tuple[Path, bool]:
     if config.exists() and MARK in _read(config):
         text = _read(config)
         pattern = re.compile(r"^([ \t]*)- repo: local  # farm: grader rules on staged files\n(?:\1 .*\n?)*", re.M)
-        atomic_write(config, pattern.sub("", text, count=1))
+        _write_config(root, pattern.sub("", text, count=1))
         return config, True
-    hook = git.git_dir(root) / "hooks" / "pre-commit"
+    hook = hook_path(root)
     if hook.exists() and MARK in hook.read_text(encoding="utf-8", errors="replace"):
         hook.unlink()
         return hook, True
     return hook, False
 
 
-def _add_to_config(config: Path) -> bool:
+def _write_config(root: Path, text: str) -> None:
+    """Through farm's writer (a symlinked config stays a symlink; one out of the repo is
+    refused); left uncommitted, as the person's own file."""
+    from farm.project import open_farm
+    from farm.artifacts import Planned
+    from farm.writer import commit_written, farm_lock, write_files
+
+    farm = open_farm(root)
+    with farm_lock(farm):
+        commit_written(farm, write_files(farm, [Planned(CONFIG, text)]), "farm: pre-commit hook", commit=False)
+
+
+def _add_to_config(root: Path, config: Path) -> bool:
     import yaml
 
     text = _read(config)
@@ -75,13 +98,20 @@ def _add_to_config(config: Path) -> bool:
         )
     indent = re.search(r"^([ \t]*)- repo:", text, re.M)
     block = ENTRY.format(i=indent.group(1) if indent else "  ")
-    atomic_write(config, text + ("" if text.endswith("\n") else "\n") + block)
+    _write_config(root, text + ("" if text.endswith("\n") else "\n") + block)
     return True
 
 
+def hook_path(root: Path) -> Path:
+    """Where git looks for the pre-commit hook; a symlinked hook is written through."""
+    folder, _configured = git.hooks_dir(root)
+    return Path(os.path.realpath(folder / "pre-commit"))
+
+
 def _install_git_hook(root: Path) -> tuple[Path, bool]:
-    hook = git.git_dir(root) / "hooks" / "pre-commit"
-    content = GIT_HOOK.format(python=shlex.quote(sys.executable))
+    hook = hook_path(root)
+    shared = git.hooks_dir(root)[1]
+    content = SHARED_GIT_HOOK if shared else GIT_HOOK.format(python=shlex.quote(sys.executable))
     if hook.exists():
         current = hook.read_text(encoding="utf-8", errors="replace")
         if current == content:

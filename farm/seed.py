@@ -22,8 +22,8 @@ from farm.model import Correction
 from farm.project import Farm
 from farm.sync import Desired, Plan, apply, oldest_first, plan_agent_files, read_text, reconcile, remember_clean
 
-STATUSES = ("holding", "unproven", "leaking")
-DEFAULT_STATUSES = ("holding", "unproven")
+STATUSES = ("holding", "improved", "unproven", "leaking")
+DEFAULT_STATUSES = ("holding", "improved", "unproven")
 _TEST_ROOT_LINE = re.compile(r"^(ROOT = Path\(__file__\)\.resolve\(\)\.parents\[)\d+(\])$", re.M)
 
 

@@ -97,10 +97,10 @@ def spend(
     keys = _key_function(db, by, tz, corrections or {})
     rows: dict[str, SpendRow] = {}
     total = SpendRow(key="total")
-    for agent, sid, model, tier, bucket, calls, *tokens in _grouped_calls(db, filters or Filters()):
+    for agent, sid, model, tier, mode, bucket, calls, searches, *tokens in _grouped_calls(db, filters or Filters()):
         usage = Usage.from_tuple(tokens)
         when = datetime.fromtimestamp(bucket * BUCKET, tz=timezone.utc)
-        cost = pricer.cost(model, usage, tier if tier is not None else -1, when)
+        cost = pricer.cost(model, usage, tier if tier is not None else -1, when, mode, searches)
         for key in keys(agent, sid, model, bucket):
             _add(rows.setdefault(key, SpendRow(key=key)), agent, sid, model, usage, cost, calls)
         _add(total, agent, sid, model, usage, cost, calls)
@@ -179,15 +179,15 @@ def _grouped_calls(db: sqlite3.Connection, filters: Filters):
     if not (filters.since or filters.until):
         # the store keeps these sums per session (buckets): a few rows per session, not one per call
         return db.execute(
-            "SELECT c.agent, c.session_id, c.model, c.tier, c.bucket, c.calls, c.input, c.output, c.cw5, c.cw1, "
-            f"c.cread, c.reasoning FROM buckets c {join} WHERE {' AND '.join(where)}",
+            "SELECT c.agent, c.session_id, c.model, c.tier, c.mode, c.bucket, c.calls, c.searches, c.input, c.output, "
+            f"c.cw5, c.cw1, c.cread, c.reasoning FROM buckets c {join} WHERE {' AND '.join(where)}",
             params,
         )
     return db.execute(
-        f"SELECT c.agent, c.session_id, c.model, c.tier, CAST(c.ts / {BUCKET} AS INTEGER) AS bucket, COUNT(*), "
-        "SUM(c.input), SUM(c.output), SUM(c.cw5), SUM(c.cw1), SUM(c.cread), SUM(c.reasoning) "
-        f"FROM calls c {join} WHERE {' AND '.join(where)} "
-        "GROUP BY c.agent, c.session_id, c.model, c.tier, bucket",
+        f"SELECT c.agent, c.session_id, c.model, c.tier, c.mode, CAST(c.ts / {BUCKET} AS INTEGER) AS bucket, "
+        "COUNT(*), SUM(c.searches), SUM(c.input), SUM(c.output), SUM(c.cw5), SUM(c.cw1), SUM(c.cread), "
+        f"SUM(c.reasoning) FROM calls c {join} WHERE {' AND '.join(where)} "
+        "GROUP BY c.agent, c.session_id, c.model, c.tier, c.mode, bucket",
         params,
     )
 

@@ -159,8 +159,8 @@ def test_incremental_refresh_reads_only_the_touched_sessions():
         for n in range(other_sessions + 1):
             sid = f"s{n}"
             db.execute("INSERT INTO files VALUES (?, 'claude', ?, 0, 1, 1, 1, 'h', 1, '{}', 1.0, 2.0, '/p', "
-                       "'main', 'hi', 1, 0)", (f"/logs/{sid}.jsonl", sid))
-            db.executemany("INSERT INTO calls VALUES (?, 'claude', ?, ?, ?, ?, ?, ?, NULL, 1, 2, 0, 0, 3, 0, 4)",
+                       "'main', 'hi', 1, 0, 0, NULL)", (f"/logs/{sid}.jsonl", sid))
+            db.executemany("INSERT INTO calls VALUES (?, 'claude', ?, ?, ?, ?, ?, ?, NULL, 1, 2, 0, 0, 3, 0, 4, '', 0)",
                            [(f"{sid}-{i}", sid, f"/logs/{sid}.jsonl", f"m{sid}-{i}", "r", 1.0 + i, SONNET)
                             for i in range(20)])
         steps = 0
@@ -229,13 +229,13 @@ def test_bulk_load_into_an_empty_store_equals_file_by_file_imports(tmp_path):
 
 def _buckets_from_calls(db) -> list:
     return db.execute(
-        "SELECT agent, session_id, model, tier, CAST(ts / 900 AS INTEGER) AS b, COUNT(*), MIN(ts), SUM(input), "
-        "SUM(output), SUM(cw5), SUM(cw1), SUM(cread), SUM(reasoning) FROM calls "
-        "GROUP BY agent, session_id, model, tier, b ORDER BY 1, 2, 3, 4, 5").fetchall()
+        "SELECT agent, session_id, model, tier, mode, CAST(ts / 900 AS INTEGER) AS b, COUNT(*), MIN(ts), "
+        "SUM(searches), SUM(input), SUM(output), SUM(cw5), SUM(cw1), SUM(cread), SUM(reasoning) FROM calls "
+        "GROUP BY agent, session_id, model, tier, mode, b ORDER BY 1, 2, 3, 4, 5, 6").fetchall()
 
 
 def _buckets(db) -> list:
-    return db.execute("SELECT * FROM buckets ORDER BY 1, 2, 3, 4, 5").fetchall()
+    return db.execute("SELECT * FROM buckets ORDER BY 1, 2, 3, 4, 5, 6").fetchall()
 
 
 @pytest.mark.parametrize("shipped", [True, False])

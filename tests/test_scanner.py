@@ -13,23 +13,31 @@ from farm.sessions.scanner import count_lines, wanted_lines
 
 LOGS = Path(__file__).parent / "data" / "logs"
 PIECES = [b'"usage"', b'"type":"user"', b'"tool_use_id"', b"\n", b'"', b"usage", b'"type":"user"usage"',
+          b'"message":{"0":"', b'"type":"cost-state"', b'"subtype":"compact_boundary"', b'"message":{"0":"usage"',
           b'{"type":"assistant","message":{"usage":{"input_tokens":1}}}', b"\\", b"\x00", b"\xff", b" ", b"x" * 40]
 
 
+CHARMAP = b'"message":{"0":"'
+MAIN = (b'"type":"user"', b'"type":"cost-state"', b'"subtype":"compact_boundary"')
+
+
 def plain_wanted_lines(block: bytes, human: bool, big_line: int) -> list[tuple[int, int, bool]]:
-    """The two-pass search farm used before (claude._wanted_lines at cfd0329)."""
-    spans: dict[int, tuple[int, bool]] = {}
-    needles = ((b'"usage"', True), (b'"type":"user"', False)) if human else ((b'"usage"', True),)
-    for needle, has_usage in needles:
+    """One plain pass per needle (claude._wanted_lines at cfd0329, with the 2026 needles): a line
+    carries usage when it holds "usage", or when a character-map message is its first needle."""
+    spans: dict[int, tuple[int, int]] = {}  # line start -> (end, where its first needle is)
+    needles = (b'"usage"', CHARMAP) + (MAIN if human else ())
+    for needle in needles:
         i = block.find(needle)
         while i >= 0:
             start = block.rfind(b"\n", 0, i) + 1
             end = block.find(b"\n", i)
             if end < 0:
                 end = len(block)
-            if start not in spans or has_usage:
-                spans[start] = (end, has_usage)
+            if start not in spans or i < spans[start][1]:
+                spans[start] = (end, i)
             i = block.find(needle, end)
+    spans = {start: (end, block.find(b'"usage"', start, end) >= 0 or block.startswith(CHARMAP, first))
+             for start, (end, first) in spans.items()}
     return [
         (start, end, has_usage)
         for start, (end, has_usage) in sorted(spans.items())

@@ -285,3 +285,9 @@ def test_seed_help_teaches():
     text = run_farm("seed", "--help").out
     for words in ("--from", "--only", "holding", "seeded_from", "--check", "--merge", "seed_paths", "staged"):
         assert words in text
+
+
+def test_improved_corrections_are_carried_by_default():
+    from farm.seed import DEFAULT_STATUSES, STATUSES
+
+    assert "improved" in DEFAULT_STATUSES and "improved" in STATUSES and "leaking" not in DEFAULT_STATUSES

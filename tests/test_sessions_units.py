@@ -73,3 +73,23 @@ def test_cached_flat_rates_price_like_genai_prices(model):
         exact = float(pricing._resolved_price(model, tier, when.date()).calc_price(pricing._genai_usage(usage))
                       ["total_price"])
         assert fast == pytest.approx(exact, rel=1e-12)
+
+
+def test_uuid7_creation_time_and_other_ids():
+    from farm.sessions.codex import uuid7_ms
+
+    assert uuid7_ms("019a2d7a-41c4-78b1-b7cc-a45d62a89cd5") == 0x019A2D7A41C4  # 2025-10-29T00:59:38.308Z
+    assert uuid7_ms("aaaaaaaa-0000-4000-8000-000000000001") is None  # a UUIDv4 holds no time
+    assert uuid7_ms("turn-3") is None and uuid7_ms(None) is None
+
+
+def test_multiplier_globs_and_modes_stack():
+    pricer = Pricer(multipliers={"fast": {"claude-opus-4-6*": 6.0, "*": 2.0}})
+    assert pricer.multiplier("claude-opus-4-6", "fast") == 6.0
+    assert pricer.multiplier("claude-opus-4-1", "fast") == 2.0
+    assert pricer.multiplier("claude-opus-4-6", "geo-us") == 1.1  # built in
+    assert pricer.multiplier("gpt-5", "flex") is None
+    base = pricer.cost("claude-opus-4-6", Usage(input_tokens=1_000_000))
+    assert pricer.cost("claude-opus-4-6", Usage(input_tokens=1_000_000), mode="fast+geo-us") == pytest.approx(
+        base * 6.0 * 1.1)
+    assert pricer.cost("claude-opus-4-6", Usage(), mode="fast") == 0.0

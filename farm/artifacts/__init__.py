@@ -1,4 +1,4 @@
-"""The four kinds of artifact a correction becomes, each rendered from a Jinja2 template.
+"""The five kinds of artifact a correction becomes, each rendered from a Jinja2 template.
 
 A kind is one module with `plan(ctx) -> list[Planned]`: the files to write, with
 their full new content, so capture can check and write them all at once. A repo
@@ -33,9 +33,9 @@ class Context:
 
 
 def kinds() -> dict[str, Any]:
-    from farm.artifacts import grader, prompt, skill, test
+    from farm.artifacts import guard, grader, prompt, skill, test
 
-    return {"test": test, "grader": grader, "prompt": prompt, "skill": skill}
+    return {"test": test, "grader": grader, "prompt": prompt, "skill": skill, "guard": guard}
 
 
 def plan(ctx: Context) -> list[Planned]:

@@ -15,13 +15,15 @@ import click
 
 from farm.output import echo_json, safe
 
-KIND_HELP = "test: a pytest test; grader: a rule `farm check` enforces; prompt: a line in AGENTS.md/CLAUDE.md; skill: a SKILL.md."
+KIND_HELP = "test: a pytest test; grader: a rule `farm check` enforces; prompt: a line in AGENTS.md/CLAUDE.md; skill: a SKILL.md; guard: a tool call the agent's hook stops."
 KIND_CHOICES = {
     "prompt": "a line in AGENTS.md / CLAUDE.md that every agent session reads",
     "grader": "a rule `farm check` (and the pre-commit hook) enforces on files",
     "test": "a pytest test that fails on the miss and passes once it is fixed",
     "skill": "a SKILL.md the agent loads for matching work",
+    "guard": "a tool call the agent's hook stops before it runs",
 }
+KINDS = ["test", "grader", "prompt", "skill", "guard"]
 # grader checks a person can pick: option key, what to ask, is it a regex
 GRADER_CHECKS = [
     ("must_preserve", "a statement the files must keep (fuzzy)", False),
@@ -39,7 +41,7 @@ MISS_FLAGS = "--title, --what, --rule, --kind"
 @click.option("--title", help="The miss in a few words.")
 @click.option("--what", help="What went wrong (secrets are redacted before anything is written).")
 @click.option("--rule", help="The rule that prevents it next time.")
-@click.option("--kind", type=click.Choice(["test", "grader", "prompt", "skill"]), help=KIND_HELP)
+@click.option("--kind", type=click.Choice(KINDS), help=KIND_HELP)
 @click.option("--task-type", help="bug fix, refactor, docs, …: scopes the correction.")
 @click.option("--tag", "tags", multiple=True, help="A tag (repeatable).")
 @click.option("--signature", multiple=True, help="A phrase that identifies the failure in a transcript (repeatable; proposed from --what when omitted).")
@@ -52,6 +54,9 @@ MISS_FLAGS = "--title, --what, --rule, --kind"
 @click.option("--must-preserve", multiple=True, help="grader: a statement the file must keep (fuzzy).")
 @click.option("--preserve-threshold", type=click.IntRange(1, 100), help="grader: similarity 1-100 that counts as kept (default from config, 85).")
 @click.option("--require-heading", multiple=True, help="grader: a markdown heading the file must have.")
+@click.option("--guard-tool", multiple=True, help="guard: the tool whose calls it stops: Bash, Edit, Write, Read, WebFetch, … or a glob (repeatable, paired with --guard-pattern).")
+@click.option("--guard-pattern", multiple=True, help="guard: an RE2 pattern for the call's command, file path or URL (repeatable).")
+@click.option("--guard-decision", type=click.Choice(["deny", "ask"]), help="guard: deny the call (default) or ask the user.")
 @click.option("--applies-to", multiple=True, help="grader/skill: a glob of the files the rule is for (repeatable).")
 @click.option("--session", "session_path", type=click.Path(dir_okay=False), help="The transcript (.jsonl) of the session that went wrong: its usage and cost go on the miss.")
 @click.option("--session-id", help="An imported session's id (or unique prefix) instead of --session.")
@@ -429,7 +434,7 @@ def draft_path(farm):
 
 
 def _ask_kind_options(kind: str, options: dict, asker: Asker) -> None:
-    checks = ("check_cmd", "must_match", "must_not_match", "must_preserve", "require_heading", "test_file")
+    checks = ("check_cmd", "must_match", "must_not_match", "must_preserve", "require_heading", "test_file", "guard_pattern")
     if any(options.get(k) for k in checks):
         return
     if kind == "test":
@@ -441,6 +446,10 @@ def _ask_kind_options(kind: str, options: dict, asker: Asker) -> None:
             options["test_file"] = asker.prompt("Your test file (path in this repo)", "--test-file")
     elif kind == "grader":
         _ask_grader(options, asker)
+    elif kind == "guard":
+        options["guard_tool"] = [asker.prompt("The tool it stops (Bash, Edit, Write, WebFetch, …)", "--guard-tool",
+                                              default="Bash")]
+        options["guard_pattern"] = [asker.prompt("An RE2 pattern for the command, file path or URL", "--guard-pattern")]
     elif kind == "skill" and not options.get("applies_to"):
         glob = asker.prompt("Files the skill is for (glob; empty: any work)", "--applies-to", default="", show_default=False)
         if glob.strip():

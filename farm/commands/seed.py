@@ -11,7 +11,7 @@ def _split(values: tuple[str, ...]) -> tuple[str, ...]:
 @click.argument("target", required=False, type=click.Path(file_okay=False))
 @click.option("--from", "source", metavar="SOURCE", help="Pull rules from SOURCE (a farm's folder or a git URL) into this repo instead.")
 @click.option("--only", multiple=True, metavar="STATUS[,STATUS]",
-              help="Statuses to carry: holding, unproven, leaking (default: holding,unproven; retired never).")
+              help="Statuses to carry: holding, improved, unproven, leaking (default: holding,improved,unproven; retired never).")
 @click.option("--kind", multiple=True, metavar="KIND[,KIND]", help="Only these kinds: prompt, skill, grader, test.")
 @click.option("--tag", multiple=True, help="Only corrections with one of these tags (repeatable or comma-separated).")
 @click.option("--task-type", multiple=True, help="Only corrections of these task types (repeatable or comma-separated).")
@@ -27,7 +27,7 @@ def seed(target: str | None, source: str | None, only, kind, tag, task_type, dry
     another farm's into this one (--from SOURCE).
 
     \b
-      farm seed ../new-repo                   holding and unproven corrections
+      farm seed ../new-repo                   holding, improved and unproven corrections
       farm seed ../new-repo --only holding --kind prompt,skill --dry-run
       farm seed ../new-repo --check           exit 1 when the target drifted
       farm seed --from ../old-repo            pull into this repo
@@ -47,12 +47,12 @@ def seed(target: str | None, source: str | None, only, kind, tag, task_type, dry
     from pathlib import Path
 
     from farm.errors import InvalidInput
-    from farm.seed import Selection, seed as run_seed, seed_from
+    from farm.seed import DEFAULT_STATUSES, Selection, seed as run_seed, seed_from
 
     if bool(target) == bool(source):
         raise InvalidInput("give either TARGET (seed another repo) or --from SOURCE (seed this one), not both" if target
                            else "give TARGET (a repo to seed) or --from SOURCE (a farm to pull from); see `farm seed --help`")
-    selection = Selection(statuses=_split(only) or ("holding", "unproven"), kinds=_split(kind),
+    selection = Selection(statuses=_split(only) or DEFAULT_STATUSES, kinds=_split(kind),
                           tags=_split(tag), task_types=_split(task_type))
     options = {"dry_run": dry_run, "check": check, "merge": merge, "commit": not no_commit}
     if source:

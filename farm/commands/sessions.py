@@ -98,6 +98,8 @@ def _print_report(report: dict) -> None:
         click.echo(f"skipped {n:,} line(s): {reason}")
     for reason, n in sorted(report["unreadable_files"].items()):
         click.echo(f"skipped {n:,} file(s): {reason}")
+    for reason, n in sorted(report["warnings"].items()):
+        click.echo(f"warning: {n:,} file(s): {reason}", err=True)
     if report["moments"] or report["evidence_events"]:
         click.echo(f"{report['moments']} correction moment(s) in the sessions read; "
                    f"{report['evidence_events']} recorded as evidence (see `farm sessions moments`, `farm inbox`)")
@@ -114,6 +116,9 @@ def _print_report(report: dict) -> None:
             for m, r in report["models"].items()
         ]
         click.echo(table(["model", "input", "output", "cache write", "cache read", "reasoning", "cost"], rows))
+        for model, r in report["models"].items():
+            if r["price_basis"]:
+                click.echo(f"{safe(model)}: priced at the {r['price_basis']}")
 
 
 @sessions.command("list")
@@ -211,6 +216,9 @@ def _session_json(r) -> dict:
         "context_first": r.context_first,
         "context_peak": r.context_peak,
         "context_last": r.context_last,
+        "compactions": r.compactions,
+        "subagents": r.subagents,
+        "harness": r.harness,
         "path": r.path,
     }
 
@@ -240,6 +248,13 @@ def show(session_id: str, as_json: bool) -> None:
         if key == "usage_by_model":
             for model, usage in value.items():
                 click.echo(f"  {safe(model)}: " + ", ".join(f"{k} {v:,}" for k, v in usage.items() if v))
+            continue
+        if key == "harness":
+            if value:
+                shown = "price unknown" if value["cost_usd"] is None else money(value["cost_usd"])
+                click.echo(f"harness: Claude Code's own cost-state says {shown} over {value['runs']} run(s)"
+                           + (f"; added from it: {', '.join(map(safe, value['added_models']))}"
+                              if value["added_models"] else ""))
             continue
         click.echo(f"{key}: {safe(_plain(value))}")
 

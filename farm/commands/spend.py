@@ -17,7 +17,8 @@ from farm.spend import GROUPS
 @click.option("--until", help="Until (a bare date includes that day).")
 @click.option("--repo", type=click.Path(path_type=Path), help="Only sessions whose cwd is inside this folder.")
 @click.option("--tz", "tz_name", help="Time zone for days and dates (default: this machine's).")
-@click.option("--loops", is_flag=True, help="Tokens and cost per completed loop (a session ending in a commit).")
+@click.option("--loops", is_flag=True,
+              help="Tokens and cost per completed loop (a session ending in a commit), by task type.")
 @click.option("--no-refresh", is_flag=True, help="Report the store as it is, without importing new log lines first.")
 @output_options('Print {"by", "time_zone", "scope", "rows":[…], "total":{…}} (docs/cli.md).')
 def spend(by, since, until, repo, tz_name, loops, no_refresh, output) -> None:
@@ -29,6 +30,10 @@ def spend(by, since, until, repo, tz_name, loops, no_refresh, output) -> None:
     """
     from farm.spend import Filters, parse_when, spend_document
 
+    if loops and by != "task-type" and click.get_current_context().get_parameter_source("by").name != "DEFAULT":
+        from farm.errors import InvalidInput
+
+        raise InvalidInput(f"--loops is grouped by task type; it cannot be grouped --by {by} (drop --by)")
     tz = _tz(tz_name)
     filters = Filters(since=parse_when(since, tz), until=parse_when(until, tz, end=True), repo=repo)
     corrections = _session_corrections() if by == "correction" and not loops else None

@@ -10,21 +10,23 @@ from pathlib import Path
 from types import ModuleType
 
 from farm.sessions import claude, codex
-from farm.sessions.model import SessionRecord, Usage
+from farm.sessions.model import SessionRecord, Turn, Usage
 
 READERS: dict[str, ModuleType] = {"claude": claude, "codex": codex}
 
-__all__ = ["READERS", "SessionRecord", "Usage", "reader_for", "read_session"]
+__all__ = ["READERS", "SessionRecord", "Turn", "Usage", "reader_for", "read_session", "user_turns"]
 
 
 def reader_for(path: Path) -> ModuleType:
     """The reader for a transcript, from its name or, failing that, its first line."""
     if path.name.startswith("rollout-") or path.name.endswith(".zst"):
         return codex
+    from farm.sessions.lines import Unreadable, open_regular
+
     try:
-        with open(path, "rb") as fh:
+        with open_regular(path) as fh:
             head = fh.read(4096)
-    except OSError:
+    except (OSError, Unreadable):
         return claude
     first = head.split(b"\n", 1)[0]
     if b'"payload"' in first and (b'"session_meta"' in first or b'"turn_context"' in first):
@@ -40,3 +42,22 @@ def read_session(path: Path) -> SessionRecord:
     from farm.sessions.importer import read_one
 
     return read_one(Path(path))
+
+
+def user_turns(path: Path) -> list[Turn]:
+    """The user turns of one transcript's main thread, in order: what a person typed (tool
+    results, slash commands, injected instructions and a fork's replayed history left out).
+    Text is redacted. Raises InvalidInput when the file cannot be read."""
+    from farm.errors import InvalidInput
+    from farm.sessions.lines import LineStats, Unreadable
+
+    path = Path(path)
+    reader = reader_for(path)
+    turns: list[Turn] = []
+    try:
+        found = reader.scan(path, 0, {}, LineStats(), turns=turns)
+    except Unreadable as exc:
+        raise InvalidInput(f"{path}: {exc}") from None
+    for turn in turns:
+        turn.session_id = found.session_id
+    return turns

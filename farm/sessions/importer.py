@@ -10,15 +10,17 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
+import stat
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 from farm.errors import InvalidInput
 from farm.sessions import READERS, claude, price_table, reader_for
-from farm.sessions.lines import LineStats, Unreadable, is_zstd
+from farm.sessions.lines import LineStats, Unreadable, file_kind, is_zstd, open_regular
 from farm.sessions.model import Call, FileScan, SessionRecord, Usage
 
 HEAD_BYTES = 4096
@@ -40,6 +42,7 @@ class ImportSummary:
     ignored: int = 0  # lines read and not counted on purpose (mirrors, synthetic, re-emits)
     skipped: Counter = field(default_factory=Counter)  # reason -> lines
     unreadable: Counter = field(default_factory=Counter)  # reason -> files
+    warnings: Counter = field(default_factory=Counter)  # reason -> files read that farm may misread
     sessions_touched: set = field(default_factory=set)
     moments: int = 0  # correction moments found in the sessions touched
     seconds: float = 0.0
@@ -121,7 +124,8 @@ def session_sources(transcript: Path) -> list[tuple[str, Path]]:
         stem = transcript.name.removesuffix(".jsonl")
         nested = transcript.parent / stem / "subagents"
         if nested.is_dir():
-            sources += [(claude.AGENT, p) for p in sorted(nested.glob("agent-*.jsonl"))]
+            # 2026: workflows nest theirs deeper, in subagents/workflows/<id>/
+            sources += [(claude.AGENT, p) for p in sorted(nested.rglob("agent-*.jsonl"))]
         for sibling in sorted(transcript.parent.glob("agent-*.jsonl")):
             if _names_session(sibling, stem):
                 sources.append((claude.AGENT, sibling))
@@ -130,9 +134,9 @@ def session_sources(transcript: Path) -> list[tuple[str, Path]]:
 
 def _names_session(path: Path, session_id: str) -> bool:
     try:
-        with open(path, "rb") as fh:
+        with open_regular(path) as fh:
             head = fh.read(HEAD_BYTES)
-    except OSError:
+    except (OSError, Unreadable):
         return False
     return f'"sessionId":"{session_id}"'.encode() in head
 
@@ -179,6 +183,9 @@ def _plan(db: sqlite3.Connection, sources: Iterable[tuple[str, Path]], summary: 
         except OSError as exc:
             summary.unreadable[f"unreadable ({exc.strerror or type(exc).__name__})"] += 1
             continue
+        if not stat.S_ISREG(st.st_mode):  # a FIFO named *.jsonl would block the read for good
+            summary.unreadable[f"not a regular file ({file_kind(st.st_mode)})"] += 1
+            continue
         old = known.get(key)
         if old and old[0] == st.st_size and old[1] == st.st_mtime_ns:
             summary.files_unchanged += 1
@@ -218,9 +225,9 @@ def _head_hash(path: Path, length: int) -> str | None:
     import hashlib
 
     try:
-        with open(path, "rb") as fh:
+        with open_regular(path) as fh:
             return hashlib.sha1(fh.read(length)).hexdigest()
-    except OSError:
+    except (OSError, Unreadable):
         return None
 
 
@@ -309,6 +316,7 @@ def _apply(db: sqlite3.Connection, job: _Job, outcome, summary: ImportSummary, k
     summary.lines += stats.lines
     summary.skipped.update(stats.skipped)
     summary.ignored += found.ignored
+    summary.warnings.update(found.warnings)
     if job.reread:
         db.execute("DELETE FROM calls WHERE file = ?", (key,))
     sid = found.session_id or job.path.name
@@ -335,24 +343,25 @@ def _merge_calls(db, job: _Job, sid: str, calls: list[Call], summary: ImportSumm
             if sum(call.usage) <= sum(match[2]):
                 summary.duplicates += 1
                 continue
-            updates.append((call.ts, call.model, _tier(call.model, call.context), *call.usage, call.context, match[0]))
+            updates.append((call.ts, call.model, _tier(call.model, call.context), *call.usage, call.context,
+                            call.mode, call.searches, match[0]))
             replaced.append((call.message_id, match[0], call.usage))
             # the response stays with the session that first wrote it: that session changed too
             summary.sessions_touched.add(match[3])
             summary.calls_updated += 1
             continue
         row = (call.key, job.agent, sid, str(job.path), call.message_id, call.request_id, call.ts, call.model,
-               _tier(call.model, call.context), *call.usage, call.context)
+               _tier(call.model, call.context), *call.usage, call.context, call.mode, call.searches)
         inserts.append(row)
         summary.calls_new += 1
         if call.message_id:
             existing.setdefault(call.message_id, []).append((call.key, call.request_id, call.usage, (job.agent, sid)))
     if inserts:
-        db.executemany(f"INSERT OR REPLACE INTO calls VALUES ({', '.join('?' * 16)})", inserts)
+        db.executemany(f"INSERT OR REPLACE INTO calls VALUES ({', '.join('?' * 18)})", inserts)
     if updates:
         db.executemany(
             "UPDATE calls SET ts = ?, model = ?, tier = ?, input = ?, output = ?, cw5 = ?, cw1 = ?, cread = ?, "
-            "reasoning = ?, context = ? WHERE key = ?",
+            "reasoning = ?, context = ?, mode = ?, searches = ? WHERE key = ?",
             updates,
         )
         for message_id, key, usage in replaced:
@@ -392,16 +401,42 @@ def _save_file(db, job: _Job, found: FileScan, sid: str, stats: LineStats) -> No
     old = None
     if job.row_exists and not job.reread:
         old = db.execute(
-            "SELECT start, end, cwd, branch, first_prompt, turns, tool_calls FROM files WHERE path = ?", (key,)
+            "SELECT start, end, cwd, branch, first_prompt, turns, tool_calls, compactions FROM files WHERE path = ?",
+            (key,),
         ).fetchone()
-    start, end, cwd, branch, prompt, turns, tools = old or (None, None, None, None, None, 0, 0)
+    start, end, cwd, branch, prompt, turns, tools, compactions = old or (None, None, None, None, None, 0, 0, 0)
     row = (
         key, job.agent, sid, int(READERS[job.agent].is_subagent(job.path)), job.size, job.mtime_ns,
         job.head_len, job.head, offset, json.dumps(found.state),
-        _min(start, found.start), _max(end, found.end), cwd or found.cwd, found.git_branch or branch,
-        prompt or found.first_prompt, turns + found.turns, tools + found.tool_calls,
+        _min(start, found.start), _max(end, found.end), cwd or found.cwd, _redacted(found.git_branch) or branch,
+        prompt or _redacted(found.first_prompt), turns + found.turns, tools + found.tool_calls,
+        compactions + found.compactions, _agent_type(job.path) if job.agent == "claude" else None,
     )
-    db.execute(f"INSERT OR REPLACE INTO files VALUES ({', '.join('?' * 17)})", row)
+    db.execute(f"INSERT OR REPLACE INTO files VALUES ({', '.join('?' * 19)})", row)
+
+
+def _agent_type(path: Path) -> str | None:
+    """A 2026 subagent transcript has `agent-<id>.meta.json` beside it: its `agentType`."""
+    if not claude.is_subagent(path):
+        return None
+    meta = path.with_name(path.name.removesuffix(".jsonl") + ".meta.json")
+    try:
+        with open_regular(meta) as fh:
+            data = json.loads(fh.read(64 * 1024))
+    except (OSError, ValueError, Unreadable):
+        return None
+    kind = data.get("agentType") if isinstance(data, dict) else None
+    return kind if isinstance(kind, str) and kind else None
+
+
+@lru_cache(maxsize=1024)  # a branch name repeats in every file of its sessions
+def _redacted(text: str | None) -> str | None:
+    """Prompt text and branch names are kept only with secrets redacted (`feat/ghp_…` happens)."""
+    if not text:
+        return text
+    from farm.redact import redact
+
+    return redact(text)
 
 
 def _min(a, b):
@@ -426,14 +461,16 @@ def _refresh_sessions(db: sqlite3.Connection, keys: set) -> None:
     if not keys:
         return
     mark_touched(db, keys)
-    refresh_buckets(db)
     files: dict = {}
     for row in db.execute(
         "SELECT f.agent, f.session_id, f.path, f.subagent, f.start, f.end, f.cwd, f.branch, f.first_prompt, "
-        "f.turns, f.tool_calls FROM touched t CROSS JOIN files f ON f.agent = t.agent AND f.session_id = t.session_id "
+        "f.turns, f.tool_calls, f.compactions, f.state "
+        "FROM touched t CROSS JOIN files f ON f.agent = t.agent AND f.session_id = t.session_id "
         "ORDER BY f.subagent, f.start"
     ):
         files.setdefault((row[0], row[1]), []).append(row[2:])
+    harness = _harness(db, files)  # may add calls: before the buckets are summed
+    refresh_buckets(db)
     totals = {}
     for agent, sid, *row in db.execute(
         "SELECT c.agent, c.session_id, COUNT(*), SUM(c.input), SUM(c.output), SUM(c.cw5), SUM(c.cw1), "
@@ -465,8 +502,61 @@ def _refresh_sessions(db: sqlite3.Connection, keys: set) -> None:
             next((f[4] for f in found if f[4]), None), None, next((f[5] for f in found if f[5]), None),
             main[6], sum(f[7] for f in found), sum(f[8] for f in found), total[0],
             "\n".join(models.get(key, [])), *(v or 0 for v in total[1:7]), *growth.get(key, (0, 0, 0)), None,
+            sum(f[9] for f in found), json.dumps(harness[key], sort_keys=True) if key in harness else None,
         ))
-    db.executemany("INSERT OR REPLACE INTO sessions VALUES (" + ", ".join("?" * 23) + ")", rows)
+    db.executemany("INSERT OR REPLACE INTO sessions VALUES (" + ", ".join("?" * 25) + ")", rows)
+
+
+HARNESS_FILE = "#cost-state"  # suffix of the `file` of calls farm adds from cost-state snapshots
+
+
+def _harness(db: sqlite3.Connection, files: dict) -> dict:
+    """{session: what Claude Code's own `cost-state` snapshots counted}, and, for a model they
+    name that no assistant line of the session has (auxiliary calls), one call with its tokens."""
+    out = {}
+    for key, found in files.items():
+        db.execute("DELETE FROM calls WHERE agent = ? AND session_id = ? AND file LIKE ?", (*key, "%" + HARNESS_FILE))
+        runs = [run for f in found if not f[1] for run in json.loads(f[10]).get("cost_state", {}).values()]
+        if not runs:
+            continue
+        models: dict = {}
+        for run in runs:
+            for model, values in run["models"].items():
+                row = models.setdefault(model, [0, 0, 0, 0, 0, 0.0, False])
+                for i, v in enumerate(values[:5]):
+                    row[i] += v
+                if values[5] is None:
+                    row[6] = True
+                else:
+                    row[5] += values[5]
+        logged = {m: (i, o, cw, cr, n) for m, i, o, cw, cr, n in db.execute(
+            "SELECT model, SUM(input), SUM(output), SUM(cw5 + cw1), SUM(cread), SUM(searches) FROM calls "
+            "WHERE agent = ? AND session_id = ? GROUP BY model", key)}
+        added = sorted(m for m in models if m not in logged and any(models[m][:5]))
+        # For models the log has, the harness's surplus is shown, never added: a snapshot can
+        # cover calls the log holds elsewhere, and the log is what each response billed.
+        surplus = {m: gap for m in sorted(models) if m in logged
+                   and any(gap := [max(h - l, 0) for h, l in zip(models[m][:5], logged[m])])}
+        main = found[0]
+        for model in added:
+            i, o, cw, cr, searches = models[model][:5]
+            db.execute(f"INSERT OR REPLACE INTO calls VALUES ({', '.join('?' * 18)})", (
+                f"cost-state|{key[1]}|{model}", key[0], key[1], main[0] + HARNESS_FILE, None, None,
+                main[2] or 0.0, model, -1, i, o, cw, 0, cr, 0, 0, "", searches))  # a sum: base tier, context 0
+        totals = [r["total"] for r in runs]
+        out[key] = {
+            "cost_usd": None if None in totals else round(sum(totals), 6),
+            "has_unknown_model_cost": any(r["unknown"] for r in runs),
+            "runs": len(runs),
+            "models": {m: {"input_tokens": v[0], "output_tokens": v[1], "cache_creation_tokens": v[2],
+                           "cache_read_tokens": v[3], "web_search_requests": v[4],
+                           "cost_usd": None if v[6] else round(v[5], 6)} for m, v in sorted(models.items())},
+            "added_models": added,
+            "harness_minus_log": {m: dict(zip(("input_tokens", "output_tokens", "cache_creation_tokens",
+                                                "cache_read_tokens", "web_search_requests"), gap))
+                                  for m, gap in surplus.items()},
+        }
+    return out
 
 
 def _annotate(db: sqlite3.Connection, keys: set) -> None:
@@ -669,6 +759,7 @@ def import_report(summary: ImportSummary, written: int) -> dict:
         "ignored_lines": summary.ignored,
         "skipped_lines": dict(summary.skipped),
         "unreadable_files": dict(summary.unreadable),
+        "warnings": dict(summary.warnings),
         "sessions": len(summary.sessions_touched),
         "moments": summary.moments,
         "sessions_total": total_sessions,
@@ -694,21 +785,23 @@ def _model_totals(db, pricer) -> dict:
 
     out: dict = {}
     # 96 buckets of 15 minutes make a UTC day
-    for model, tier, ts, *tokens in db.execute(
-        "SELECT model, tier, MIN(first_ts), SUM(input), SUM(output), SUM(cw5), SUM(cw1), SUM(cread), SUM(reasoning) "
-        "FROM buckets GROUP BY model, tier, bucket / 96"
+    for model, tier, mode, ts, searches, *tokens in db.execute(
+        "SELECT model, tier, mode, MIN(first_ts), SUM(searches), SUM(input), SUM(output), SUM(cw5), SUM(cw1), "
+        "SUM(cread), SUM(reasoning) FROM buckets GROUP BY model, tier, mode, bucket / 96"
     ):
         usage = Usage.from_tuple(tokens)
-        cost = pricer.cost(model, usage, tier, datetime.fromtimestamp(ts, tz=timezone.utc))
-        row = out.setdefault(model, {"usage": Usage(), "cost": 0.0, "unknown": False})
+        cost = pricer.cost(model, usage, tier, datetime.fromtimestamp(ts, tz=timezone.utc), mode, searches)
+        row = out.setdefault(model, {"usage": Usage(), "cost": 0.0, "unknown": False, "searches": 0})
         row["usage"] = row["usage"] + usage
+        row["searches"] += searches or 0
         if cost is None:
             row["unknown"] = True
         else:
             row["cost"] += cost
     return {
-        model: {**r["usage"].as_dict(), "cost_usd": None if r["unknown"] else round(r["cost"], 6),
-                "price_unknown": r["unknown"]}
+        model: {**r["usage"].as_dict(), "web_search_requests": r["searches"],
+                "cost_usd": None if r["unknown"] else round(r["cost"], 6), "price_unknown": r["unknown"],
+                "price_basis": pricer.price_basis(model)}
         for model, r in sorted(out.items())
     }
 

@@ -84,6 +84,9 @@ class SessionRecord:
     context_peak: int = 0
     context_last: int = 0
     commits: list[str] = field(default_factory=list)
+    compactions: int = 0
+    harness: dict | None = None  # Claude `cost-state`: what the harness itself counted (a check)
+    subagents: dict[str, int] = field(default_factory=dict)  # agentType (from meta.json) -> transcripts
 
     @property
     def duration_seconds(self) -> float | None:
@@ -109,6 +112,18 @@ class Call:
     model: str
     usage: tuple[int, int, int, int, int, int]  # Usage.as_tuple() order
     context: int  # tokens the model read for this call (fresh input + cache)
+    mode: str = ""  # priced modes beyond the standard rate, "+"-joined: fast, geo-us, priority, flex
+    searches: int = 0  # server-side web search requests (billed per request, not per token)
+
+
+@dataclass(slots=True)
+class Turn:
+    """One user prompt in a session's main thread (not a tool result, command or injection)."""
+
+    session_id: str | None
+    turn_id: str | None  # Claude: the line's uuid; Codex: the turn's id when the log has one
+    ts: float | None  # epoch seconds, UTC
+    text: str  # redacted
 
 
 @dataclass
@@ -126,6 +141,9 @@ class FileScan:
     turns: int = 0
     tool_calls: int = 0
     ignored: int = 0  # lines read on purpose and not counted: replays, mirrors, synthetic
+    warnings: list[str] = field(default_factory=list)  # said once per file: something farm may misread
+    turn_log: list[Turn] | None = None  # filled only when a caller asks for the user turns
+    compactions: int = 0  # context compactions (Claude `system/compact_boundary`)
     state: dict = field(default_factory=dict)  # the reader's own state, to resume at the offset
 
     def saw_time(self, ts: float | None) -> None:

@@ -14,8 +14,12 @@ import re
 USAGE = b'"usage"'
 USER = b'"type":"user"'
 TOOL_USE_ID = b'"tool_use_id"'
-_EITHER = re.compile(rb'"(?:usage"|type":"user")')
-_USAGE = re.compile(rb'"usage"')
+# Lines that may carry usage: a usage object, or an Agent-SDK message spread one character per
+# key (its "usage" split apart). Main transcripts also: user prompts, the harness's cost-state
+# snapshots and compactions. One alternation is one pass, whatever the number of needles.
+_EITHER = re.compile(rb'"(?:usage"|type":"user"|message":\{"0":"|type":"cost-state"|subtype":"compact_boundary")')
+_USAGE = re.compile(rb'"(?:usage"|message":\{"0":")')
+_CARRIES_USAGE = (117, 109)  # the u of "usage", the m of a character-map "message"
 
 
 def count_lines(buf: bytes, end: int) -> int:
@@ -30,8 +34,9 @@ def count_lines(buf: bytes, end: int) -> int:
 
 
 def wanted_lines(block: bytes, human: bool, big_line: int) -> list[tuple[int, int, bool]]:
-    """(start, end, has usage) of each line of `block` holding `"usage"`, or — when `human` —
-    `"type":"user"` (a possible prompt; left out when it is a tool result or `big_line` long)."""
+    """(start, end, has usage) of each line of `block` holding `"usage"` or a character-map
+    message, or — when `human` — `"type":"user"` (a possible prompt; left out when it is a tool
+    result or `big_line` long), a cost-state snapshot or a compaction."""
     out = []
     search = (_EITHER if human else _USAGE).search
     find, rfind = block.find, block.rfind
@@ -43,8 +48,8 @@ def wanted_lines(block: bytes, human: bool, big_line: int) -> list[tuple[int, in
         end = find(b"\n", at)
         if end < 0:
             end = size
-        # 117 is the u of "usage"; a "usage" may begin on the closing quote of "user"
-        has_usage = block[at + 1] == 117 or find(USAGE, m.end() - 1, end) >= 0
+        # a "usage" may begin on the closing quote of another needle ("user", …)
+        has_usage = block[at + 1] in _CARRIES_USAGE or find(USAGE, m.end() - 1, end) >= 0
         if has_usage or (end - start < big_line and find(TOOL_USE_ID, start, end) < 0):
             out.append((start, end, has_usage))
         m = search(block, end)

@@ -11,6 +11,7 @@ found by farm/moments while importing).
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from datetime import datetime, timezone
 from pathlib import Path
@@ -18,7 +19,7 @@ from pathlib import Path
 from farm.paths import farm_home
 from farm.sessions.model import SessionRecord, Usage
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7  # 7: modes, web searches, compactions, harness checks (on 6: moments, buckets)
 BUCKET = 900  # seconds; every UTC offset in use is a multiple of 15 minutes
 USAGE_COLUMNS = ("input", "output", "cw5", "cw1", "cread", "reasoning")
 
@@ -35,14 +36,15 @@ CREATE TABLE files (
     size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL, head_len INTEGER NOT NULL, head TEXT NOT NULL,
     offset INTEGER NOT NULL, state TEXT NOT NULL,
     start REAL, end REAL, cwd TEXT, branch TEXT, first_prompt TEXT,
-    turns INTEGER NOT NULL, tool_calls INTEGER NOT NULL
+    turns INTEGER NOT NULL, tool_calls INTEGER NOT NULL, compactions INTEGER NOT NULL, agent_type TEXT
 );
 CREATE INDEX files_session ON files(agent, session_id);
 CREATE TABLE calls (
     key TEXT PRIMARY KEY, agent TEXT NOT NULL, session_id TEXT NOT NULL, file TEXT NOT NULL,
     message_id TEXT, request_id TEXT, ts REAL NOT NULL, model TEXT NOT NULL, tier INTEGER,
     input INTEGER NOT NULL, output INTEGER NOT NULL, cw5 INTEGER NOT NULL, cw1 INTEGER NOT NULL,
-    cread INTEGER NOT NULL, reasoning INTEGER NOT NULL, context INTEGER NOT NULL
+    cread INTEGER NOT NULL, reasoning INTEGER NOT NULL, context INTEGER NOT NULL,
+    mode TEXT NOT NULL, searches INTEGER NOT NULL
 );
 {call_indexes};
 CREATE TABLE sessions (
@@ -52,12 +54,12 @@ CREATE TABLE sessions (
     input INTEGER NOT NULL, output INTEGER NOT NULL, cw5 INTEGER NOT NULL, cw1 INTEGER NOT NULL,
     cread INTEGER NOT NULL, reasoning INTEGER NOT NULL,
     context_first INTEGER NOT NULL, context_peak INTEGER NOT NULL, context_last INTEGER NOT NULL,
-    task_type TEXT,
+    task_type TEXT, compactions INTEGER NOT NULL, harness TEXT,
     PRIMARY KEY (agent, session_id)
 );
 CREATE TABLE buckets (
-    agent TEXT NOT NULL, session_id TEXT NOT NULL, model TEXT NOT NULL, tier INTEGER, bucket INTEGER NOT NULL,
-    calls INTEGER NOT NULL, first_ts REAL NOT NULL,
+    agent TEXT NOT NULL, session_id TEXT NOT NULL, model TEXT NOT NULL, tier INTEGER, mode TEXT NOT NULL,
+    bucket INTEGER NOT NULL, calls INTEGER NOT NULL, first_ts REAL NOT NULL, searches INTEGER NOT NULL,
     input INTEGER NOT NULL, output INTEGER NOT NULL, cw5 INTEGER NOT NULL, cw1 INTEGER NOT NULL,
     cread INTEGER NOT NULL, reasoning INTEGER NOT NULL
 );
@@ -123,7 +125,8 @@ def _dt(value: float | None) -> datetime | None:
 
 SESSION_COLUMNS = (
     "agent, session_id, path, start, end, cwd, repo, branch, first_prompt, turns, tool_calls, calls, models, "
-    "input, output, cw5, cw1, cread, reasoning, context_first, context_peak, context_last, task_type"
+    "input, output, cw5, cw1, cread, reasoning, context_first, context_peak, context_last, task_type, "
+    "compactions, harness"
 )
 
 
@@ -138,6 +141,7 @@ def session_records(db: sqlite3.Connection, where: str = "", params: tuple = ())
     ensure_tiers(db)
     by_model = _usage_by_model(db, {(r[0], r[1]) for r in rows})
     commits = _commits(db, {(r[0], r[1]) for r in rows})
+    subagents = _subagent_types(db, {(r[0], r[1]) for r in rows})
     records = []
     for r in rows:
         key = (r[0], r[1])
@@ -153,7 +157,7 @@ def session_records(db: sqlite3.Connection, where: str = "", params: tuple = ())
                 git_branch=r[7],
                 usage=Usage.from_tuple(r[13:19]),
                 cost_usd=_session_cost(models),
-                usage_by_model={m: sum((u for u, _c in tiers.values()), Usage()) for m, tiers in models.items()},
+                usage_by_model={m: sum((v[0] for v in tiers.values()), Usage()) for m, tiers in models.items()},
                 turns=r[9],
                 tool_calls=r[10],
                 first_prompt=r[8],
@@ -164,6 +168,9 @@ def session_records(db: sqlite3.Connection, where: str = "", params: tuple = ())
                 context_peak=r[20],
                 context_last=r[21],
                 commits=commits.get(key, []),
+                compactions=r[23],
+                harness=json.loads(r[24]) if r[24] else None,
+                subagents=subagents.get(key, {}),
             )
         )
     return records
@@ -205,23 +212,25 @@ def refresh_buckets(db: sqlite3.Connection) -> None:
     """Sum the calls of the sessions in the temp table `touched` into their buckets again."""
     db.execute("DELETE FROM buckets WHERE (agent, session_id) IN (SELECT agent, session_id FROM touched)")
     db.execute(
-        f"INSERT INTO buckets SELECT c.agent, c.session_id, c.model, c.tier, CAST(c.ts / {BUCKET} AS INTEGER) AS b, "
-        "COUNT(*), MIN(c.ts), SUM(c.input), SUM(c.output), SUM(c.cw5), SUM(c.cw1), SUM(c.cread), SUM(c.reasoning) "
+        f"INSERT INTO buckets SELECT c.agent, c.session_id, c.model, c.tier, c.mode, "
+        f"CAST(c.ts / {BUCKET} AS INTEGER) AS b, COUNT(*), MIN(c.ts), SUM(c.searches), SUM(c.input), SUM(c.output), "
+        "SUM(c.cw5), SUM(c.cw1), SUM(c.cread), SUM(c.reasoning) "
         "FROM touched t CROSS JOIN calls c ON c.agent = t.agent AND c.session_id = t.session_id "
-        "GROUP BY c.agent, c.session_id, c.model, c.tier, b"
+        "GROUP BY c.agent, c.session_id, c.model, c.tier, c.mode, b"
     )
 
 
 def _usage_by_model(db: sqlite3.Connection, keys: set) -> dict:
-    """{(agent, session): {model: {tier: (Usage, day)}}} — tiers kept apart for pricing."""
+    """{(agent, session): {model: {(tier, mode): (Usage, first ts, searches)}}}: what prices apart."""
     out: dict = {}
     rows = db.execute(
-        "SELECT agent, session_id, model, tier, MIN(first_ts), SUM(input), SUM(output), SUM(cw5), SUM(cw1), "
-        "SUM(cread), SUM(reasoning) FROM buckets GROUP BY agent, session_id, model, tier"
+        "SELECT agent, session_id, model, tier, mode, MIN(first_ts), SUM(searches), SUM(input), SUM(output), "
+        "SUM(cw5), SUM(cw1), SUM(cread), SUM(reasoning) FROM buckets GROUP BY agent, session_id, model, tier, mode"
     )
-    for agent, sid, model, tier, ts, *usage in rows:
+    for agent, sid, model, tier, mode, ts, searches, *usage in rows:
         if (agent, sid) in keys:
-            out.setdefault((agent, sid), {}).setdefault(model, {})[tier] = (Usage.from_tuple(usage), ts)
+            out.setdefault((agent, sid), {}).setdefault(model, {})[(tier, mode)] = (
+                Usage.from_tuple(usage), ts, searches)
     return out
 
 
@@ -231,12 +240,23 @@ def _session_cost(models: dict) -> float | None:
     pricer = active_pricer()
     total = 0.0
     for model, tiers in models.items():
-        for tier, (usage, ts) in tiers.items():
-            cost = pricer.cost(model, usage, tier, _dt(ts))
+        for (tier, mode), (usage, ts, searches) in tiers.items():
+            cost = pricer.cost(model, usage, tier, _dt(ts), mode, searches)
             if cost is None:
                 return None
             total += cost
     return total
+
+
+def _subagent_types(db: sqlite3.Connection, keys: set) -> dict:
+    out: dict = {}
+    for agent, sid, kind, n in db.execute(
+        "SELECT agent, session_id, COALESCE(agent_type, 'unknown'), COUNT(*) FROM files WHERE subagent = 1 "
+        "GROUP BY agent, session_id, agent_type"
+    ):
+        if (agent, sid) in keys:
+            out.setdefault((agent, sid), {})[kind] = n
+    return out
 
 
 def _commits(db: sqlite3.Connection, keys: set) -> dict:
@@ -245,6 +265,11 @@ def _commits(db: sqlite3.Connection, keys: set) -> dict:
         if (agent, sid) in keys:
             out.setdefault((agent, sid), []).append(sha)
     return out
+
+
+def committed_sessions(db: sqlite3.Connection) -> set[tuple[str, str]]:
+    """(agent, session_id) of every session that made a commit: a completed loop."""
+    return {(a, s) for a, s in db.execute("SELECT DISTINCT agent, session_id FROM commits")}
 
 
 def find_session(session_id: str) -> SessionRecord | None:

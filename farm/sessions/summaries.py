@@ -1,7 +1,8 @@
 """Per-session summaries committed with the farm (`corrections/log/sessions/`), so team-wide
 figures (the tracker's exposure) come from git, not from one person's store.
 
-A summary holds ids, times, tokens by class, cost, task type and commits: never prompt text
+A summary holds ids, times, tokens by class, cost, task type, commits and the corrections
+the hooks served: never prompt text
 and never an absolute path. It is rewritten only when its content changed.
 """
 
@@ -12,6 +13,7 @@ import re
 import sqlite3
 from pathlib import Path
 
+from farm.redact import redact
 from farm.sessions.model import SessionRecord
 
 SUMMARY_VERSION = 1
@@ -40,7 +42,7 @@ def summary(record: SessionRecord, root: Path) -> dict:
         "end": record.end.isoformat() if record.end else None,
         "duration_seconds": record.duration_seconds,
         "dir": where,
-        "branch": record.git_branch,
+        "branch": redact(record.git_branch) if record.git_branch else None,
         "models": record.models,
         "tokens": record.usage.as_dict(),
         "tokens_by_model": {m: u.as_dict() for m, u in sorted(record.usage_by_model.items())},
@@ -52,7 +54,17 @@ def summary(record: SessionRecord, root: Path) -> dict:
         "calls": record.calls,
         "commits": record.commits,
         "completed_loop": bool(record.commits),
+        **_served(record),
     }
+
+
+def _served(record: SessionRecord) -> dict:
+    """The corrections the hooks served this session (ids), so the tracker can tell exposure
+    that saw a rule from exposure that did not. Left out when none, so older summaries stay."""
+    from farm.hooks.live import served_ids
+
+    served = served_ids(record.agent, record.session_id)
+    return {"served": served} if served else {}
 
 
 def write_summaries(db: sqlite3.Connection, root: Path, config: dict) -> int:

@@ -179,7 +179,7 @@ def _from_store(farm: Farm) -> SpendData | None:
     except Exception:
         return None
     try:
-        pricer = Pricer(farm.config.get("prices") or {})
+        pricer = Pricer(farm.config.get("prices") or {}, farm.config.get("price_multipliers") or {})
         filters = Filters(repo=farm.root)
         sessions, total = spend(db, "session", pricer, filters)
         if not sessions:

@@ -29,6 +29,7 @@ KIND_HELP = {
     "grader": "a rule that farm check runs on files or text; its hits are catches",
     "prompt": "a constraint line in farm's block of AGENTS.md and CLAUDE.md",
     "skill": "an Agent Skills SKILL.md the agents load when it applies",
+    "guard": "a rule the PreToolUse hook enforces: it denies (or asks about) a known-bad tool call; its hits are catches",
 }
 UNCLASSIFIED = "unclassified"
 RECENT = 10
