@@ -165,3 +165,15 @@ def test_an_edited_description_survives_an_unfinished_capture(farm, tmp_path, mo
     assert "The agent deleted tests/test_migrations.py to pass CI." in text
     third = run_farm("capture", input="Another miss entirely\n\n")
     assert "unfinished capture" not in third.err  # used, so gone
+
+
+def test_a_guard_is_asked_for_its_tool_and_pattern(farm):
+    answers = ("Agent wiped a folder\nThe agent ran rm -rf on the build folder.\n\n"
+               "Never rm -rf; move to a trash folder.\nguard\nBash\nrm\\s+-rf\n\n\ny\n")
+    result = run_farm("capture", input=answers)
+    assert result.code == 0, result.err
+    assert "The tool it stops" in result.err and "An RE2 pattern" in result.err
+    row = run_farm("list", "--json").json()["corrections"][0]
+    assert row["kind"] == "guard"
+    written = "".join(p.read_text() for p in (farm / "corrections").rglob("*") if p.is_file() and "guard" in p.read_text())
+    assert "rm\\\\s+-rf" in written or "rm\\s+-rf" in written
