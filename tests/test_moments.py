@@ -350,3 +350,26 @@ def test_capture_moment_asks_with_the_draft_as_the_default(farm):
     correction = model.load_correction(farm / "corrections" / f"{result.json()['id']}.md")
     assert correction.title == STILL[:77].rsplit(" ", 1)[0] + "…" and STILL in correction.what
     assert correction.rule == "Run the failing command before saying it is fixed."
+
+
+def test_codex_0_148_user_turns_come_from_response_items(tmp_path):
+    """Codex >= 0.148 writes the person's turns only as `response_item` user messages."""
+    import json as _json
+
+    from farm.moments.turns import user_turns
+
+    lines = [
+        {"type": "session_meta", "timestamp": "2026-11-01T10:00:00Z", "payload": {"id": "019a0000-0000-7000-8000-000000000abc"}},
+        {"type": "response_item", "timestamp": "2026-11-01T10:00:01Z",
+         "payload": {"type": "message", "role": "user", "content": [{"type": "input_text", "text": "<environment_context>x</environment_context>"}]}},
+        {"type": "response_item", "timestamp": "2026-11-01T10:00:02Z",
+         "payload": {"type": "message", "role": "user", "content": [{"type": "input_text", "text": "fix the parser"}]}},
+        {"type": "event_msg", "timestamp": "2026-11-01T10:00:03Z", "payload": {"type": "agent_message", "message": "Fixed it."}},
+        {"type": "response_item", "timestamp": "2026-11-01T10:00:04Z",
+         "payload": {"type": "message", "role": "user", "content": [{"type": "input_text", "text": "no, it still fails"}]}},
+    ]
+    path = tmp_path / "rollout-2026-11-01T10-00-00-019a0000-0000-7000-8000-000000000abc.jsonl"
+    path.write_text("".join(_json.dumps(line) + "\n" for line in lines))
+    turns = user_turns("codex", path)
+    assert [t.text for t in turns] == ["fix the parser", "no, it still fails"]
+    assert turns[1].context == "Fixed it." and turns[1].turn_id == f"{path.name}:5"

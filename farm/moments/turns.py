@@ -151,6 +151,9 @@ def _tool(name, arguments) -> str:
 
 
 def _codex_turns(path: Path, lines: list[dict]) -> list[UserTurn]:
+    # Turns are `event_msg/user_message` lines; Codex >= 0.148 writes only `response_item` user
+    # messages (which older files carry too, so those count only in a file with no events).
+    events = any(_payload_type(obj) == ("event_msg", "user_message") for obj in lines)
     built = _Builder()
     for number, obj in enumerate(lines, start=1):
         payload = obj.get("payload")
@@ -159,7 +162,11 @@ def _codex_turns(path: Path, lines: list[dict]) -> list[UserTurn]:
         kind, ptype = obj.get("type"), payload.get("type")
         if kind == "session_meta" and not built.turns and _codex_fork(payload):
             return []  # a subagent thread: it replays its parent's turns, then takes an agent's orders
-        if kind == "event_msg" and ptype == "user_message" and isinstance(payload.get("message"), str):
+        if not events and kind == "response_item" and ptype == "message" and payload.get("role") == "user":
+            text = _codex_item_text(payload.get("content"))
+            if text.strip() and not text.lstrip().startswith(_codex_injected()):
+                built.user_said(f"{path.name}:{number}", epoch(obj.get("timestamp")), text)
+        elif kind == "event_msg" and ptype == "user_message" and isinstance(payload.get("message"), str):
             if payload["message"].strip():
                 built.user_said(f"{path.name}:{number}", epoch(obj.get("timestamp")), payload["message"])
         elif kind == "event_msg" and ptype == "agent_message" and isinstance(payload.get("message"), str):
@@ -169,6 +176,22 @@ def _codex_turns(path: Path, lines: list[dict]) -> list[UserTurn]:
         elif kind == "response_item" and ptype in ("function_call", "custom_tool_call", "local_shell_call"):
             built.agent_said(_tool(payload.get("name") or ptype, payload.get("arguments") or payload.get("input")))
     return built.turns
+
+
+def _payload_type(obj: dict) -> tuple[object, object]:
+    payload = obj.get("payload")
+    return obj.get("type"), payload.get("type") if isinstance(payload, dict) else None
+
+
+def _codex_item_text(content) -> str:
+    parts = [block.get("text") for block in content if isinstance(block, dict)] if isinstance(content, list) else []
+    return "\n".join(p for p in parts if isinstance(p, str))
+
+
+def _codex_injected() -> tuple[str, ...]:
+    from farm.sessions.codex import INJECTED
+
+    return INJECTED
 
 
 def _codex_fork(meta: dict) -> bool:
