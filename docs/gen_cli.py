@@ -31,13 +31,31 @@ def _sections(command: click.Command, ctx: click.Context, path: list[str]) -> li
     return out
 
 
+def _settings() -> str:
+    """Every setting from config.py's key table, with its default and what it does."""
+    import json
+
+    from farm.commands.config import setting_table
+
+    rows = ["## Settings\n", "In `farm.toml` at the repo root, or under `[tool.farm]` in `pyproject.toml` "
+            "(farm.toml wins). `farm config` shows each one's value here and where it came from.\n",
+            "| key | type | default | what it does |", "|---|---|---|---|"]
+    for key, (default, kind, help_text) in setting_table().items():
+        shown = "(unset)" if default is None else json.dumps(default)
+        rows.append(f"| `{key}` | {kind} | `{shown}` | {help_text} |")
+    return "\n".join(rows) + "\n"
+
+
 def render() -> str:
     root = _context(cli, "farm", None)
-    parts = ["# farm command reference\n\nGenerated from the code by `python docs/gen_cli.py`; do not edit by hand.\n"]
+    parts = ["# farm command reference\n\nGenerated from the code by `python docs/gen_cli.py` (the JSON shapes "
+             "from docs/json.md); do not edit by hand.\n"]
     parts.append(f"```text\n{cli.get_help(root)}\n```\n")
     for name in sorted(COMMANDS):
         command = cli.get_command(root, name)
         parts += _sections(command, _context(command, name, root), ["farm", name])
+    parts.append(_settings())
+    parts.append(OUT.with_name("json.md").read_text(encoding="utf-8"))
     return "\n".join(parts)
 
 

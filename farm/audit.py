@@ -123,7 +123,7 @@ def _runaway_context(farm: Farm) -> list[Finding]:
         growth = peak / first
         if growth >= RUNAWAY_GROWTH:
             out.append(Finding(
-                "runaway-context", f"session {session_id} grew its context {growth:.0f}× over {turns} turns",
+                "runaway-context", f"session {session_id} grew its context {growth:.0f}× over {turns} turn{'' if turns == 1 else 's'}",
                 {"session": session_id, "agent": agent, "context_first": first, "context_peak": peak, "turns": turns},
                 "split long tasks into fresh sessions, or compact earlier", growth,
             ))

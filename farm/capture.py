@@ -30,6 +30,7 @@ class Miss:
     signature: list[str] = field(default_factory=list)
     origin: Origin = field(default_factory=Origin)
     options: dict[str, Any] = field(default_factory=dict)  # kind-specific: check_cmd, must_preserve, …
+    id: str | None = None  # chosen ahead (a reviewed dry run keeps its id); None: a new random id
     at: datetime | None = None  # when the miss happened: its session's start, when known
     redacted: list[str] = field(default_factory=list)  # the flags a secret was removed from
 
@@ -41,6 +42,7 @@ class CaptureResult:
     written: Written
     match_score: float | None = None
     warnings: list[str] = field(default_factory=list)
+    planned: list[Planned] = field(default_factory=list)  # what was (or, on a dry run, would be) written
 
     def as_json(self) -> dict[str, Any]:
         w = self.written
@@ -149,24 +151,47 @@ def capture(
     force_new: bool = False,
     confirm: Callable[[Any], bool] = lambda match: True,
     commit: bool = True,
+    recurrence_of: str | None = None,
+    dry_run: bool = False,
 ) -> CaptureResult:
     """Record `miss`: a recurrence of the best matching correction when farm's matcher
-    calls it one (and `confirm` agrees), else a new correction with its artifact."""
+    calls it one (and `confirm` agrees), else a new correction with its artifact.
+    `recurrence_of` names the correction it repeats (a person chose it); `dry_run`
+    plans the files and writes nothing."""
     miss = clean_miss(miss)
+
+    def write(planned: list[Planned], required: tuple[str, ...] = ()) -> Written:
+        if dry_run:
+            return Written(files=[p.path for p in planned])
+        return write_files(farm, planned, required=required)
+
     with farm_lock(farm) as recovered:
         with farm.index() as (index, refresh):
             rows = index.corrections()
-            match = None if force_new else _best_recurrence(farm, rows, miss, index.phrasings())
-            if match is not None and confirm(match):
-                event = _event("recurrence", match.id, miss)
-                result = CaptureResult(match.id, match.id, write_files(farm, [event_file(farm, event)]), match.score)
+            if recurrence_of is not None:
+                if recurrence_of not in {r.id for r in rows}:
+                    raise InvalidInput(f"no correction {recurrence_of!r} to record a recurrence of")
+                match = _Chosen(recurrence_of)
+            else:
+                match = None if force_new else _best_recurrence(farm, rows, miss, index.phrasings())
+            if match is not None and (recurrence_of is not None or confirm(match)):
+                planned = [event_file(farm, _event("recurrence", match.id, miss))]
+                result = CaptureResult(match.id, match.id, write(planned), match.score, planned=planned)
                 message = f"farm: recurrence of {match.id}"
             else:
-                result = _record_new(farm, miss, rows)
+                correction_id, planned, required = _plan_new(farm, miss, rows)
+                result = CaptureResult(correction_id, None, write(planned, required), planned=planned)
                 message = f"farm: capture {result.id}"
         result.warnings = [*([recovered] if recovered else []), *refresh.warnings, *_redaction_notes(miss)]
-        commit_written(farm, result.written, message, commit=commit)
+        if not dry_run:
+            commit_written(farm, result.written, message, commit=commit)
     return result
+
+
+@dataclass
+class _Chosen:
+    id: str
+    score: float | None = None
 
 
 def _redaction_notes(miss: Miss) -> list[str]:
@@ -187,9 +212,10 @@ def _best_recurrence(farm: Farm, rows, miss: Miss, phrasings: dict[str, list[str
     return best[0] if best and best[0].recurrence else None
 
 
-def _record_new(farm: Farm, miss: Miss, rows) -> CaptureResult:
+def _plan_new(farm: Farm, miss: Miss, rows) -> tuple[str, list[Planned], tuple[str, ...]]:
+    """The new correction's id, its files, and the one the write door must not leave out."""
     taken = {r.id for r in rows}
-    correction_id = model.new_id(miss.title)
+    correction_id = miss.id if miss.id and miss.id not in taken else model.new_id(miss.title)
     while correction_id in taken:
         correction_id = model.new_id(miss.title)
     correction = Correction(
@@ -202,7 +228,7 @@ def _record_new(farm: Farm, miss: Miss, rows) -> CaptureResult:
     own = f"{farm.config['corrections_dir']}/{correction.id}.md"
     planned.append(Planned(own, model.dump_correction(correction)))
     planned.append(event_file(farm, _event("miss", correction.id, miss)))
-    return CaptureResult(correction.id, None, write_files(farm, planned, required=(own,)))
+    return correction.id, planned, (own,)
 
 
 def _event(kind: str, correction_id: str, miss: Miss) -> Event:

@@ -18,8 +18,11 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "match": ("farm.commands.match", "match", "Find corrections that a miss repeats."),
     "check": ("farm.commands.check", "check", "Run grader rules on files; exit 1 on a violation."),
     "status": ("farm.commands.status", "status", "The tracker: every correction and how it holds."),
+    "list": ("farm.commands.list", "list_", "The corrections, one row each, leaking first."),
+    "show": ("farm.commands.show", "show", "One correction's whole history."),
     "retire": ("farm.commands.retire", "retire", "Close a correction by hand, saying why."),
     "audit": ("farm.commands.audit", "audit", "What keeps failing, and where the money goes."),
+    "config": ("farm.commands.config", "config", "Every setting, its value, and where it came from."),
     "demo": ("farm.commands.demo", "demo", "Build a throw-away farm with generated history."),
     "scan": ("farm.commands.scan", "scan", "Find known failure signatures in agent transcripts."),
     "reindex": ("farm.commands.reindex", "reindex", "Rebuild the derived index from the farm's files."),
@@ -44,6 +47,16 @@ class LazyGroup(click.Group):
             return None
         module, attr, _ = COMMANDS[name]
         return _with_debug(getattr(importlib.import_module(module), attr))
+
+    def resolve_command(self, ctx: click.Context, args: list[str]):
+        name = args[0] if args else ""
+        if name and not name.startswith("-") and name not in COMMANDS:
+            import difflib
+
+            close = difflib.get_close_matches(name, list(COMMANDS), n=2, cutoff=0.6)
+            if close:
+                ctx.fail(f"No such command {name!r}. Did you mean {' or '.join(repr(c) for c in close)}?")
+        return super().resolve_command(ctx, args)
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         rows = [(name, COMMANDS[name][2]) for name in self.list_commands(ctx)]

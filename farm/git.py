@@ -198,6 +198,14 @@ def dirty_paths(root: Path, paths: list[str]) -> set[str]:
     return {p for p, state in path_states(root, paths).items() if not state.ignored}
 
 
+def untracked_paths(root: Path, paths: list[str]) -> list[str]:
+    """Files under `paths` that git does not track and .gitignore does not exclude, sorted."""
+    if not paths:
+        return []
+    out = _repo(root).git.status("--porcelain=v1", "-z", "--untracked-files=all", "--", *paths)
+    return sorted(entry[3:] for entry in out.split("\0") if entry.startswith("?? "))
+
+
 def tracked(root: Path, path: str) -> bool:
     repo = _repo(root)
     return bool(repo.git.ls_files("--", path))

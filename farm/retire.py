@@ -6,7 +6,7 @@ from __future__ import annotations
 from farm import model
 from farm.artifacts import Context, Planned, plan
 from farm.capture import clean_text, row_to_correction
-from farm.errors import InvalidInput, UnknownCorrection
+from farm.errors import InvalidInput
 from farm.fsutil import inside
 from farm.project import Farm
 from farm.writer import Written, commit_written, event_file, farm_lock, write_files
@@ -17,8 +17,11 @@ def retire(farm: Farm, correction_id: str, why: str, *, commit: bool = True) -> 
     with farm_lock(farm):
         with farm.index() as (index, _):
             row = index.correction(correction_id)
-            if row is None:
-                raise UnknownCorrection(f"no correction {correction_id!r} (see `farm status`)")
+            if row is None:  # a unique prefix, or the short id `farm list` shows
+                from farm.ids import resolve
+
+                correction_id = resolve(correction_id, [r.id for r in index.corrections()], hint="see `farm list`")
+                row = index.correction(correction_id)
             if row.status == "retired":
                 raise InvalidInput(f"{correction_id} is already retired")
             correction = model.load_correction(inside(farm.root, row.path))

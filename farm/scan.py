@@ -164,16 +164,67 @@ def _time_of(line: bytes) -> datetime | None:
 
 
 def _excerpt(data: bytes, start: int, end: int) -> str:
-    """The hit with some context, JSON escapes turned back into text, secrets redacted.
+    """The hit with some context, secrets redacted: from the words of the transcript line it is
+    in (the message's text, a tool's command or output) when that line is JSON, else the raw
+    bytes with their JSON escapes turned back into text.
 
     Secrets are found on a window much wider than the excerpt, with its real line ends and
     nothing inserted (a marker inside a secret would hide it from every rule); the excerpt is
     then widened to whole secrets and each is replaced, so none is ever cut into a shown part.
     """
+    readable = _readable(data, start, end)
+    if readable is not None:
+        return _cut(*readable)
+    lo, hi = max(0, start - _EXCERPT - 1024), min(len(data), end + _EXCERPT + 1024)
+    return _cut(_unescape(data[lo:start]), _unescape(data[start:end]), _unescape(data[end:hi]))
+
+
+# Keys of a transcript line that hold no words a person wrote or read: ids, times, metadata.
+_NOT_WORDS = {"type", "id", "uuid", "parentUuid", "sessionId", "session_id", "timestamp", "cwd", "gitBranch",
+              "version", "model", "role", "requestId", "signature", "tool_use_id", "call_id", "userType",
+              "stop_reason", "stop_sequence", "service_tier", "usage", "isSidechain", "leafUuid", "name"}
+
+
+def _readable(data: bytes, start: int, end: int) -> tuple[str, str, str] | None:
+    """(before, hit, after) in the words of the JSON line holding the hit, or None."""
+    import orjson
+
+    lo = data.rfind(b"\n", 0, start) + 1
+    hi = data.find(b"\n", end)
+    hi = len(data) if hi < 0 else hi
+    if hi - lo > 4_000_000:
+        return None
+    try:
+        obj = orjson.loads(data[lo:hi])
+    except orjson.JSONDecodeError:
+        return None
+    words = " · ".join(w for w in _strings(obj) if w.strip())
+    hit = _unescape(data[start:end])
+    at = words.lower().find(hit.lower())
+    if at < 0:
+        return None
+    window = _EXCERPT + 1024  # redaction sees well past the cut, not the whole line
+    return words[max(0, at - window):at], words[at:at + len(hit)], words[at + len(hit):at + len(hit) + window]
+
+
+def _strings(value, key: str = ""):
+    if key in _NOT_WORDS:
+        return
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            yield from _strings(v, k)
+    elif isinstance(value, list):
+        for v in value:
+            yield from _strings(v, key)
+
+
+def _cut(before: str, hit: str, after: str) -> str:
+    """The excerpt around `hit`, secrets found on the whole window first (nothing inserted: a
+    marker inside a secret would hide it from every rule), the cut widened to whole secrets."""
     from farm.redact import find_secrets
 
-    lo, hi = max(0, start - _EXCERPT - 1024), min(len(data), end + _EXCERPT + 1024)
-    before, hit, after = _unescape(data[lo:start]), _unescape(data[start:end]), _unescape(data[end:hi])
     text = before + hit + after
     cut_lo, cut_hi = max(0, len(before) - _EXCERPT), len(before) + len(hit) + _EXCERPT
     findings = find_secrets(text)
@@ -184,8 +235,7 @@ def _excerpt(data: bytes, start: int, end: int) -> str:
     for f in findings:
         if f.end <= cut_lo or f.start >= cut_hi:
             continue
-        shown.append(text[at:f.start])
-        shown.append(f"[REDACTED:{f.kind}]")
+        shown += [text[at:f.start], f"[REDACTED:{f.kind}]"]
         at = f.end
     shown.append(text[at:cut_hi])
     return " ".join("".join(shown).split())
@@ -194,6 +244,19 @@ def _excerpt(data: bytes, start: int, end: int) -> str:
 def _unescape(raw: bytes) -> str:
     text = raw.decode("utf-8", "replace")
     return text.replace("\\n", "\n").replace('\\"', '"').replace("\\t", "\t")
+
+
+def _session_costs(session_ids: set[str]) -> dict[str, float]:
+    """The imported sessions' costs, so a recurrence scan finds carries the same figure as
+    `farm spend` (a session not imported, or unpriced, has none)."""
+    from farm.sessions.store import find_session
+
+    out = {}
+    for session_id in session_ids:
+        record = find_session(session_id) if session_id else None
+        if record is not None and record.session_id == session_id and record.cost_usd is not None:
+            out[session_id] = round(record.cost_usd, 6)
+    return out
 
 
 def event_key(correction_id: str, session_id: str) -> str:
@@ -230,9 +293,11 @@ def run_scan(farm, paths: list[Path] | None = None, *, commit: bool = True) -> S
         new = [h for h in report.recurrences if event_key(h.correction, h.session_id) not in known]
         written = None
         if new:
+            costs = _session_costs({h.session_id for h in new})
             events = [
                 model.Event(type="recurrence", correction=h.correction, at=h.at or model.now(),
                             key=event_key(h.correction, h.session_id), session_id=h.session_id,
+                            cost_usd=costs.get(h.session_id),
                             text=h.excerpt, data={"source": "scan", "transcript": h.transcript})
                 for h in new
             ]

@@ -135,11 +135,19 @@ def spend_document(
     try:
         if loops_only:
             rows, total = loops(db, active_pricer(), filters)
-            return {"rows": rows, "total": total}
+            return {"scope": scope(filters.repo), "rows": rows, "total": total}
         found, overall = spend(db, by, active_pricer(), filters, tz, corrections)
     finally:
         db.close()
-    return {"by": by, "time_zone": str(tz), "rows": [r.as_dict() for r in found], "total": overall.as_dict()}
+    return {"by": by, "time_zone": str(tz), "scope": scope(filters.repo), "rows": [r.as_dict() for r in found],
+            "total": overall.as_dict()}
+
+
+def scope(repo) -> str:
+    """Which sessions a figure covers, said on every output (the site covers only its repo)."""
+    from pathlib import Path
+
+    return "every repo on this machine" if repo is None else f"sessions in {Path(repo).resolve()}"
 
 
 def _add(row: SpendRow, agent, sid, model, usage: Usage, cost: float | None, calls: int) -> None:

@@ -46,6 +46,7 @@ def isolated_env(tmp_path_factory, monkeypatch):
     monkeypatch.setenv("GIT_COMMITTER_EMAIL", "test@example.com")
     monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
     monkeypatch.delenv("EDITOR", raising=False)
+    monkeypatch.delenv("COLUMNS", raising=False)  # tables fit a terminal only when asked to
     monkeypatch.setenv("VISUAL", "true")
     return home
 

@@ -25,7 +25,8 @@ def test_seed_000_worked_example_end_to_end(farm):
     result = seed000()
     assert result.code == 0, result.err
     data = result.json()
-    assert set(data) == {"id", "recurrence_of", "files", "commit", "not_committed", "skipped", "note"}
+    assert set(data) == {"id", "recurrence_of", "files", "commit", "not_committed", "skipped", "note", "dry_run",
+                         "test_fails_now"}
     assert data["recurrence_of"] is None
     assert data["id"].startswith("draft-drops-the-stated-takeaway-")
     committed = git(farm, "show", "--name-only", "--format=", data["commit"]).split()
@@ -144,11 +145,13 @@ def test_a_repeat_is_recorded_as_a_recurrence_not_a_new_correction(farm):
 
 
 def test_interactive_capture_asks_and_confirms(farm):
-    answers = "Agent skipped the linter\nIt committed code that fails ruff.\nRun ruff before committing.\nprompt\n"
+    # title, what, cost, rule, kind, task type, tags, then the review
+    answers = "Agent skipped the linter\nIt committed code that fails ruff.\n\nRun ruff before committing.\nprompt\n\n\ny\n"
     result = run_farm("capture", input=answers)
     assert result.code == 0, result.err
     assert "Captured agent-skipped-the-linter-" in result.out
-    again = run_farm("capture", input="Agent skipped the linter again\nIt committed code that fails ruff, again.\nRun ruff.\nprompt\nn\n")
+    # title, what, cost, then the match question (n: a new one), rule, kind, task type, tags, review
+    again = run_farm("capture", input="Agent skipped the linter again\nIt committed code that fails ruff, again.\n\nn\nRun ruff.\nprompt\n\n\ny\n")
     assert again.code == 0, again.err
     assert "recurrence of" in again.err  # the question was asked
     assert "Captured" in again.out  # the person said no: a new correction

@@ -66,6 +66,18 @@ def test_audit_names_the_leak_first_with_evidence_and_a_next_step(demo):
     assert text.code == 0 and "leaking" in text.out
 
 
+def test_audit_text_fits_80_columns_and_shows_the_evidence(tmp_path, monkeypatch):
+    from farm.demo import build_demo
+
+    build_demo(tmp_path / "demo")
+    monkeypatch.chdir(tmp_path / "demo")
+    monkeypatch.setenv("COLUMNS", "80")
+    text = run_farm("audit").out
+    assert max(len(line) for line in text.splitlines()) <= 80
+    flat = " ".join(text.split())
+    assert "evidence: " in flat and "cost of recurrences $" in flat and "next: " in flat
+
+
 def test_audit_finds_look_alike_corrections(farm):
     for title in ("Agent deletes failing tests instead of fixing them", "Agent deleted the failing tests to make CI pass"):
         run_farm("capture", "--title", title, "--what", "The agent removed failing test files instead of fixing the code.",

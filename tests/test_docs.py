@@ -12,3 +12,23 @@ def test_cli_reference_is_generated_from_the_code_and_covers_every_command():
 
     for name in COMMANDS:
         assert f"## `farm {name}`" in text
+
+
+def test_every_json_shape_is_documented():
+    import click
+
+    from farm.cli import cli
+
+    text = (DOCS / "cli.md").read_text(encoding="utf-8")
+    shapes = text[text.index("## JSON output"):]
+    ctx = click.Context(cli)
+
+    def walk(command, path):
+        if isinstance(command, click.Group):
+            for name in command.list_commands(ctx):
+                yield from walk(command.get_command(ctx, name), [*path, name])
+        elif any("--json" in p.opts for p in command.params if isinstance(p, click.Option)):
+            yield " ".join(path)
+
+    missing = [name for name in walk(cli, ["farm"]) if f"`{name}" not in shapes]
+    assert missing == [], f"JSON shapes not in docs/json.md: {missing}"

@@ -344,7 +344,7 @@ def test_capture_moment_asks_with_the_draft_as_the_default(farm):
     assert run_farm("sessions", "import").code == 0
     (group,) = run_farm("inbox", "--json").json()["groups"]
     # Enter keeps the drafted title and what; then the rule and the kind are asked.
-    answers = "\n\nRun the failing command before saying it is fixed.\nprompt\n"
+    answers = "\n\nRun the failing command before saying it is fixed.\nprompt\n\n\ny\n"  # then task type, tags, review
     result = run_farm("capture", "--moment", group["id"], "--json", input=answers)
     assert result.code == 0, result.err
     correction = model.load_correction(farm / "corrections" / f"{result.json()['id']}.md")

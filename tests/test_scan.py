@@ -80,3 +80,50 @@ def test_a_hit_that_touches_a_secret_never_shows_part_of_it():
         start = line.index(needle)
         excerpt = _excerpt(line, start, start + len(needle))
         assert "Hunter2Secret99" not in excerpt and "R8x2Kq9L" not in excerpt and "REDACTED" in excerpt, excerpt
+
+
+def test_excerpt_reads_the_words_of_a_transcript_line_not_its_json():
+    import json
+
+    from farm.scan import _excerpt
+
+    line = {"type": "assistant", "sessionId": "4462ebfc", "message": {
+        "type": "message", "role": "assistant", "model": "claude-sonnet-4-5-20250929",
+        "content": [{"type": "text", "text": "Cleaning up first."},
+                    {"type": "tool_use", "id": "toolu_1", "name": "Bash", "input": {"command": "rm -rf build/fixtures"}}]}}
+    data = (json.dumps({"type": "user", "message": {"content": "hi"}}, separators=(",", ":")) + "\n"
+            + json.dumps(line, separators=(",", ":")) + "\n").encode()
+    start = data.find(b"rm -rf build")
+    excerpt = _excerpt(data, start, start + len("rm -rf build"))
+    assert "rm -rf build/fixtures" in excerpt and "Cleaning up first." in excerpt
+    assert '"type"' not in excerpt and "claude-sonnet" not in excerpt and "toolu_1" not in excerpt
+
+
+def test_a_scanned_recurrence_carries_its_sessions_cost_as_spend_does(farm, tmp_path):
+    captured = run_farm("capture", "--title", "Tests run without the yaml dependency installed",
+                        "--what", f"pytest failed with {PHRASE}", "--rule", "Install dev extras first.",
+                        "--kind", "prompt", "--signature", PHRASE, "--yes", "--json").json()
+    later = (datetime.now(timezone.utc) + timedelta(hours=1)).isoformat().replace("+00:00", "Z")
+    folder = tmp_path / "projects" / "demo"
+    folder.mkdir(parents=True)
+    session_id = "5ca11ed0-0000-4000-8000-000000000001"
+    path = transcript(folder / f"{session_id}.jsonl", session_id, later, f"E   {PHRASE}")
+    assert run_farm("sessions", "import", "--claude-dir", str(tmp_path / "projects")).code == 0
+    cost = run_farm("sessions", "show", session_id, "--json").json()["cost_usd"]
+    assert cost and cost > 0
+    assert run_farm("scan", str(path), "--json").code == 0
+    events = run_farm("show", captured["id"], "--json").json()["events"]
+    assert [e["cost_usd"] for e in events if e["type"] == "recurrence"] == [round(cost, 6)]
+
+
+def test_scan_text_lists_hits_before_landing_and_says_it_committed(farm, tmp_path):
+    run_farm("capture", "--title", "Tests run without the yaml dependency installed",
+             "--what", f"pytest failed with {PHRASE}", "--rule", "Install dev extras first.",
+             "--kind", "prompt", "--signature", PHRASE, "--yes")
+    later = (datetime.now(timezone.utc) + timedelta(hours=1)).isoformat().replace("+00:00", "Z")
+    earlier = (datetime.now(timezone.utc) - timedelta(days=2)).isoformat().replace("+00:00", "Z")
+    after = transcript(tmp_path / "after.jsonl", "sess-after", later, f"E   {PHRASE}")
+    before = transcript(tmp_path / "before.jsonl", "sess-before", earlier, f"E {PHRASE}")
+    out = run_farm("scan", str(after), str(before)).out
+    assert "before  tests-run-without-the-yaml" in out and "session sess-before" in out
+    assert "Committed " in out

@@ -162,6 +162,57 @@ def test_site_opens_from_file_url_without_network(page, site):
     assert not remote(page.requests)
 
 
+def _overflowing_tables(tab) -> list:
+    """Tables whose content is wider than the room they have (their last columns hidden)."""
+    return tab.evaluate("""() => [...document.querySelectorAll('.farm-table')].filter(box => {
+        const table = box.querySelector('table');
+        return table.getBoundingClientRect().right > box.getBoundingClientRect().right + 1;
+    }).map(box => box.querySelector('th') && box.querySelector('th').textContent)""")
+
+
+def test_tables_keep_cost_and_avoided_on_screen_at_1300_px(browser, site):
+    url, _, _ = site
+    tab = browser.new_page(viewport={"width": 1300, "height": 900})
+    try:
+        for name in ("index.html", "corrections/index.html", "spend.html", "kinds.html"):
+            tab.goto(url + name)
+            tab.wait_for_load_state("networkidle")
+            assert _overflowing_tables(tab) == [], name
+        tab.goto(url + "corrections/index.html")
+        avoided = tab.locator("th", has_text="avoided").first.bounding_box()
+        assert avoided["x"] + avoided["width"] <= 1300
+    finally:
+        tab.close()
+
+
+def test_a_phone_scrolls_nothing_sideways_and_reads_the_chart(browser, site):
+    url, ids, _ = site
+    tab = browser.new_page(viewport={"width": 390, "height": 844})
+    try:
+        for name in ("index.html", "corrections/index.html", "spend.html", f"corrections/{ids['stale-lockfile']}.html"):
+            tab.goto(url + name)
+            tab.wait_for_load_state("networkidle")
+            assert tab.evaluate("document.documentElement.scrollWidth") <= 390, name
+            assert _overflowing_tables(tab) == [], name
+        tab.goto(url)
+        tab.wait_for_load_state("networkidle")
+        assert tab.locator("img.farm-chart").first.evaluate("img => img.currentSrc").endswith("charts/cost-small.svg")
+        tab.goto(url + "corrections/index.html")
+        tab.wait_for_load_state("networkidle")
+        card = tab.locator(".farm-table td[data-label='avoided']").first
+        assert card.is_visible() and "avoided" in card.evaluate("td => getComputedStyle(td, '::before').content")
+    finally:
+        tab.close()
+
+
+def test_search_snippets_keep_table_cells_apart(page, site):
+    url, _, _ = site
+    page.goto(url)
+    results = search(page, "CRLF")  # found on the Kinds and Task types pages' tables too
+    assert "Edits convert CRLF files to LF" in results
+    assert "titlekind" not in results and "LFprompt" not in results
+
+
 def screenshot(target: Path) -> None:
     """Build the demo site and save a screenshot of its home page to `target`."""
     from playwright.sync_api import sync_playwright

@@ -152,4 +152,5 @@ def test_empty_store_is_not_an_error(repo):
     result = run_farm("spend")
     assert result.code == 0 and "no usage" in result.out
     assert spend("--by", "agent") == {"by": "agent", "time_zone": spend("--by", "agent")["time_zone"],
+                                      "scope": "every repo on this machine",
                                       "rows": [], "total": spend("--by", "agent")["total"]}

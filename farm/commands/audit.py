@@ -1,6 +1,6 @@
 import click
 
-from farm.output import echo_json, safe, table
+from farm.output import echo_json, page, safe
 
 
 @click.command()
@@ -36,4 +36,44 @@ def audit(idle_days: int, as_json: bool) -> None:
     if not findings:
         click.echo("Nothing to report: no leaks, repeats, look-alikes, rising loop costs or runaway sessions.")
         return
-    click.echo(table(["kind", "finding", "next step"], [[f.kind, f.title, f.next_step] for f in findings]))
+    page("\n\n".join(_finding(f) for f in findings))
+
+
+def _finding(f) -> str:
+    """One finding as a short block that wraps to the terminal: what, the evidence, the next step."""
+    import textwrap
+
+    from farm.output import terminal_width
+
+    width = min(terminal_width(), 100)
+    evidence = " · ".join(f"{_label(k)} {_value(k, v)}" for k, v in f.evidence.items() if v not in (None, [], {}, ""))
+    lines = [textwrap.fill(f"{f.kind}: {safe(f.title)}", width, subsequent_indent="  ")]
+    if evidence:
+        lines.append(textwrap.fill(safe(evidence), width, initial_indent="  evidence: ", subsequent_indent="    "))
+    if f.next_step:
+        lines.append(textwrap.fill(safe(f.next_step), width, initial_indent="  next: ", subsequent_indent="    "))
+    return "\n".join(lines)
+
+
+def _label(key: str) -> str:
+    return " ".join(w for w in key.split("_") if w != "usd")
+
+
+def _value(key: str, value) -> str:
+    from datetime import datetime
+
+    from farm.output import local_time, money
+
+    if "usd" in key.split("_") and isinstance(value, (int, float)):
+        return money(value)
+    if isinstance(value, list):
+        shown = ", ".join(str(v) for v in value[:3])
+        return shown + (f", … ({len(value) - 3} more)" if len(value) > 3 else "")
+    if isinstance(value, str) and key.endswith("_at"):
+        try:
+            return local_time(datetime.fromisoformat(value.replace("Z", "+00:00")))
+        except ValueError:
+            return value
+    if isinstance(value, float):
+        return f"{value:,.2f}"
+    return str(value)

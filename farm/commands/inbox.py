@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import click
 
-from farm.output import echo_json, money, safe, table
+from farm.output import echo_csv, echo_json, fit, fits_terminal, money, output_options, page, safe, table
 
 
 @click.command()
 @click.option("--limit", type=int, default=20, show_default=True, help="At most this many groups (0: all).")
-@click.option("--json", "as_json", is_flag=True,
-              help='Print {"groups": [{"id", "text", "cue", "count", "sessions", "cost_usd", "capture", "moments"}]}.')
-def inbox(limit: int, as_json: bool) -> None:
+@output_options('Print {"groups": [{"id", "text", "cue", "count", "sessions", "cost_usd", "capture", "moments"}]}.')
+def inbox(limit: int, output: str | None) -> None:
     """Moments in this repo's sessions that match no correction, costliest first.
 
     Moments that look like the same failure are one group. Each group says how to capture
@@ -24,15 +23,17 @@ def inbox(limit: int, as_json: bool) -> None:
     groups = load_inbox(open_farm())
     if limit:
         groups = groups[:limit]
-    if as_json:
+    if output == "json":
         echo_json({"groups": [g.as_json() for g in groups]})
+        return
+    if output == "csv":
+        echo_csv([g.as_json() for g in groups])
         return
     if not groups:
         click.echo("inbox empty: every correction moment found matches a correction (or none was found; "
                    "run `farm sessions import`)")
         return
-    click.echo(table(
-        ["cost", "times", "sessions", "cue", "what the person said", "capture with"],
-        [("price unknown" if g.cost_usd is None else money(g.cost_usd), len(g.moments), g.sessions,
-          g.lead.cue or "-", safe(g.lead.text[:70]), g.capture_command) for g in groups],
-    ))
+    headers = ["cost", "times", "sessions", "cue", "capture with", "what the person said"]
+    rows = [("price unknown" if g.cost_usd is None else money(g.cost_usd), len(g.moments), g.sessions,
+             g.lead.cue or "-", g.capture_command, " ".join(g.lead.text.split())) for g in groups]
+    page(table(headers, fit(headers, rows, shrink=len(headers) - 1, wide=not fits_terminal())))

@@ -20,6 +20,10 @@ def match(text: str, limit: int, threshold: float | None, as_json: bool) -> None
     from farm.matchcache import farm_matcher
     from farm.project import open_farm
 
+    if not text.strip():
+        from farm.errors import InvalidInput
+
+        raise InvalidInput("TEXT is empty: describe the miss, e.g. farm match \"the draft lost its point\"")
     farm = open_farm()
     matcher, warnings = farm_matcher(farm, threshold if threshold is not None else farm.config.get("match_threshold"))
     for warning in warnings:

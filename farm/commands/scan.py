@@ -39,16 +39,28 @@ def scan(sessions: tuple[str, ...], no_commit: bool, as_json: bool) -> None:
         click.echo(f"farm: warning: {safe(problem)}", err=True)
     click.echo(f"Scanned {report.files} transcript(s), {report.bytes / 1e6:.1f} MB.")
     for h in result.recorded:
-        click.echo(f"recurrence  {h.correction}  session {safe(h.session_id)}  {h.at:%Y-%m-%d %H:%M}" if h.at else
-                   f"recurrence  {h.correction}  session {safe(h.session_id)}")
-        click.echo(f"    …{safe(h.excerpt)}…")
+        _say_hit("recurrence", h)
     before = [h for h in report.hits if not h.after_landing]
     if before:
-        click.echo(f"{len(before)} hit(s) before their correction landed (not counted).")
+        click.echo(f"{len(before)} hit(s) before their correction landed (not counted against it):")
+        for h in before:
+            _say_hit("before", h)
     if not result.recorded:
         click.echo("No new recurrences.")
-    elif result.written is not None and result.written.note:
+        return
+    commit = getattr(result.written, "commit", None)
+    if commit:
+        click.echo(f"Committed {commit[:10]}.")
+    if result.written is not None and result.written.note:
         click.echo(f"Note: {result.written.note}")
+
+
+def _say_hit(label: str, h) -> None:
+    from farm.output import local_time
+
+    when = f"  {local_time(h.at)}" if h.at else ""
+    click.echo(f"{label}  {h.correction}  session {safe(h.session_id)}{when}")
+    click.echo(f"    …{safe(h.excerpt)}…")
 
 
 def _hit(h) -> dict:

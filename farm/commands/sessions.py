@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from farm.errors import FarmError, InvalidInput
-from farm.output import echo_json, money, safe, table
+from farm.output import echo_csv, echo_json, money, output_options, page, safe, table
 
 
 @click.group()
@@ -104,9 +104,11 @@ def _print_report(report: dict) -> None:
         click.echo(f"{report['moments']} correction moment(s) in the sessions read; "
                    f"{report['evidence_events']} recorded as evidence (see `farm sessions moments`, `farm inbox`)")
     if report["summaries_written"]:
-        click.echo(f"wrote {report['summaries_written']} session summaries under corrections/log/sessions/")
+        click.echo(f"wrote {report['summaries_written']} session summaries under corrections/log/sessions/; "
+                   "they count for the team once committed: git add corrections/log/sessions && "
+                   "git commit -m 'farm: session summaries'")
     if report["models"]:
-        click.echo("")
+        click.echo("\nEvery session in the store, by model:")
         rows = [
             (m, f"{r['input_tokens']:,}", f"{r['output_tokens']:,}", f"{r['cache_creation_tokens']:,}",
              f"{r['cache_read_tokens']:,}", f"{r['reasoning_tokens']:,}",
@@ -125,8 +127,8 @@ def _print_report(report: dict) -> None:
 @click.option("--repo", type=click.Path(path_type=Path), help="Only sessions whose cwd is inside this folder.")
 @click.option("--agent", type=click.Choice(["claude", "codex"]))
 @click.option("--limit", type=int, default=50, show_default=True, help="At most this many (0: all).")
-@click.option("--json", "as_json", is_flag=True)
-def list_(since, until, repo, agent, limit, as_json) -> None:
+@output_options('Print {"sessions":[{"agent","session_id","start",…}]} (docs/cli.md).')
+def list_(since, until, repo, agent, limit, output) -> None:
     """Imported sessions, newest first."""
     from farm.sessions.store import connect, inside_clause, session_records
     from farm.spend import local_tz, parse_when
@@ -153,20 +155,41 @@ def list_(since, until, repo, agent, limit, as_json) -> None:
         db.close()
     if limit:
         records = records[:limit]
-    if as_json:
+    if output == "json":
         echo_json({"sessions": [_session_json(r) for r in records]})
+        return
+    if output == "csv":
+        echo_csv([_session_json(r) for r in records])
         return
     if not records:
         click.echo("no sessions imported yet (run `farm sessions import`)" if not where else "no sessions match")
         return
+    from farm.ids import short_ids
+
+    short = short_ids(r.session_id for r in records)
     rows = [
-        (r.session_id[:8], r.agent, _local(r.start, tz), _duration(r.duration_seconds), ", ".join(r.models)[:40],
+        (short[r.session_id], r.agent, _local(r.start, tz), _duration(r.duration_seconds), _models(r.models),
          f"{r.usage.total_tokens:,}", "price unknown" if r.cost_usd is None else money(r.cost_usd),
          r.task_type or "-", len(r.commits), r.cwd or "-")
         for r in records
     ]
-    click.echo(table(["id", "agent", "start", "duration", "models", "tokens", "cost", "task type", "commits", "cwd"],
-                     rows))
+    from farm.output import fit, fits_terminal
+
+    headers = ["id", "agent", f"start ({_zone(tz)})", "duration", "models", "tokens", "cost", "task type", "commits", "cwd"]
+    page(table(headers, fit(headers, rows, shrink=len(headers) - 1, wide=not fits_terminal())))
+
+
+def _zone(tz) -> str:
+    from datetime import datetime
+
+    return datetime.now(tz).tzname() or str(tz)
+
+
+def _models(models: list[str]) -> str:
+    """The first model whole, and how many more (never a name cut in the middle)."""
+    if not models:
+        return "-"
+    return models[0] + (f" +{len(models) - 1}" if len(models) > 1 else "")
 
 
 def _session_json(r) -> dict:
@@ -233,7 +256,22 @@ def show(session_id: str, as_json: bool) -> None:
                            + (f"; added from it: {', '.join(map(safe, value['added_models']))}"
                               if value["added_models"] else ""))
             continue
-        click.echo(f"{key}: {safe(value if value is not None else '-')}")
+        click.echo(f"{key}: {safe(_plain(value))}")
+
+
+def _plain(value) -> str:
+    """A value as a person reads it: lists joined, yes/no, never a Python repr."""
+    if value is None or value == []:
+        return "-"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    if isinstance(value, int):
+        return f"{value:,}"
+    if isinstance(value, float):
+        return f"{value:.4f}".rstrip("0").rstrip(".")
+    return str(value)
 
 
 @sessions.command("tag")
@@ -257,20 +295,26 @@ def tag(session_id: str, task_type: str) -> None:
 
 
 def _find(session_id: str):
-    from farm.sessions.store import find_session
+    """The imported session a unique prefix names; an ambiguous one is an error listing the candidates."""
+    from farm.ids import resolve
+    from farm.sessions.store import connect, find_session, session_ids
 
     record = find_session(session_id)
-    if record is None:
-        raise InvalidInput(f"no imported session matches {session_id!r} (run `farm sessions import`, "
-                           "or give more of the id)")
-    return record
+    if record is not None and record.session_id == session_id:
+        return record
+    db = connect()
+    try:
+        ids = session_ids(db, session_id)
+    finally:
+        db.close()
+    wanted = resolve(session_id, ids, what="imported session", hint="run `farm sessions import`, or see `farm sessions list`")
+    return find_session(wanted)
 
 
 @sessions.command("moments")
 @click.option("--repo", type=click.Path(path_type=Path), help="Only moments of sessions whose cwd is inside this folder.")
-@click.option("--json", "as_json", is_flag=True,
-              help='Print {"moments": [{"session_id", "turn_id", "at", "text", "cue", "cost_usd", "correction", "score"}]}.')
-def moments(repo: Path | None, as_json: bool) -> None:
+@output_options('Print {"moments": [{"session_id", "turn_id", "at", "text", "cue", "cost_usd", "correction", "score"}]}.')
+def moments(repo: Path | None, output: str | None) -> None:
     """Correction moments: user turns that reject, undo or repair what the agent just did.
 
     Found while importing. `correction` is the correction farm's matcher says the moment
@@ -282,18 +326,22 @@ def moments(repo: Path | None, as_json: bool) -> None:
     matched = _matched(found)
     rows = [{**m.as_json(), "correction": matched.get(m.id, (None, 0.0))[0],
              "match_score": matched.get(m.id, (None, 0.0))[1]} for m in found]
-    if as_json:
+    if output == "json":
         echo_json({"moments": rows})
+        return
+    if output == "csv":
+        echo_csv(rows)
         return
     if not rows:
         click.echo("no correction moments found (run `farm sessions import`)")
         return
-    click.echo(table(
-        ["id", "session", "at", "cue", "cost", "correction", "turn"],
-        [(r["id"], r["session_id"][:8], (r["at"] or "-")[:16], r["cue"] or "-",
-          money(r["cost_usd"]) if r["cost_usd"] is not None else "price unknown", r["correction"] or "-",
-          safe(r["text"][:60])) for r in rows],
-    ))
+    from farm.output import fit, fits_terminal
+
+    headers = ["id", "session", "at (UTC)", "cue", "cost", "correction", "turn"]
+    body = [(r["id"], r["session_id"][:8], (r["at"] or "-")[:16].replace("T", " "), r["cue"] or "-",
+             money(r["cost_usd"]) if r["cost_usd"] is not None else "price unknown", r["correction"] or "-",
+             " ".join(r["text"].split())) for r in rows]
+    page(table(headers, fit(headers, body, shrink=len(headers) - 1, wide=not fits_terminal())))
 
 
 def _matched(found) -> dict:

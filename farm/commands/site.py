@@ -40,14 +40,9 @@ def serve(port: int) -> None:
         _warn(report)
         click.echo(_summary(report))
 
-    try:
-        serve_site(open_farm(), port=port, on_build=built,
-                   on_error=lambda exc: click.echo(f"farm: {safe(exc)}", err=True),
-                   on_ready=lambda url: click.echo(f"Serving {url} (Ctrl-C to stop); rebuilding when the farm changes."))
-    except OSError as exc:
-        from farm.errors import InvalidInput
-
-        raise InvalidInput(f"cannot serve on 127.0.0.1:{port} ({exc.strerror}); try --port") from None
+    serve_site(open_farm(), port=port, on_build=built,
+               on_error=lambda exc: click.echo(f"farm: {safe(exc)}", err=True),
+               on_ready=lambda url: click.echo(f"Serving {url} (Ctrl-C to stop); rebuilding when the farm changes."))
 
 
 def _summary(report) -> str:

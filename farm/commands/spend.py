@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from farm.errors import FarmError
-from farm.output import echo_json, money, table
+from farm.output import echo_csv, echo_json, money, output_options, page, table
 from farm.spend import GROUPS
 
 
@@ -20,8 +20,8 @@ from farm.spend import GROUPS
 @click.option("--loops", is_flag=True,
               help="Tokens and cost per completed loop (a session ending in a commit), by task type.")
 @click.option("--no-refresh", is_flag=True, help="Report the store as it is, without importing new log lines first.")
-@click.option("--json", "as_json", is_flag=True)
-def spend(by, since, until, repo, tz_name, loops, no_refresh, as_json) -> None:
+@output_options('Print {"by", "time_zone", "scope", "rows":[…], "total":{…}} (docs/cli.md).')
+def spend(by, since, until, repo, tz_name, loops, no_refresh, output) -> None:
     """Tokens and cost from agent sessions (what is new in the agents' default log folders is
     imported first; --no-refresh skips that).
 
@@ -38,12 +38,14 @@ def spend(by, since, until, repo, tz_name, loops, no_refresh, as_json) -> None:
     filters = Filters(since=parse_when(since, tz), until=parse_when(until, tz, end=True), repo=repo)
     corrections = _session_corrections() if by == "correction" and not loops else None
     report = spend_document(by, filters, tz, loops_only=loops, corrections=corrections, refresh=not no_refresh)
-    if loops:
-        _show_loops(report["rows"], report["total"], as_json)
-    elif as_json:
+    if output == "json":
         echo_json(report)
+    elif output == "csv":
+        echo_csv(report["rows"])
+    elif loops:
+        _show_loops(report["rows"], report["total"])
     else:
-        _show(by, report["rows"], report["total"], tz)
+        _show(by, report["rows"], report["total"], tz, ranged=bool(since or until), scope=report["scope"])
 
 
 def _tz(name: str | None):
@@ -88,9 +90,9 @@ def _cost(row: dict) -> str:
     return money(row["cost_usd"]) + (" + unknown" if row["price_unknown"] else "")
 
 
-def _show(by: str, rows: list[dict], total: dict, tz) -> None:
+def _show(by: str, rows: list[dict], total: dict, tz, ranged: bool, scope: str) -> None:
     if not rows:
-        click.echo("no usage in that range")
+        click.echo("no usage in that range" if ranged else "no usage yet (run `farm sessions import` first)")
         return
     dicts = rows + [total]
     headers = [by, "sessions", "input", "output", "cache write", "cache read", "reasoning", "cost"]
@@ -105,9 +107,10 @@ def _show(by: str, rows: list[dict], total: dict, tz) -> None:
             share = d.get("resent_share")
             line += ["-" if share is None else f"{share:.0%}", _growth(d)]
         body.append(line)
-    click.echo(table(headers, body))
-    if by == "day":
-        click.echo(f"days in {tz}")
+    notes = [f"Scope: {scope}" + ("; --repo . for this one." if scope.startswith("every") else ".")]
+    if by in ("day", "session"):
+        notes.append(f"Days and times in {tz}.")
+    page(table(headers, body) + "\n" + " ".join(notes))
 
 
 def _growth(d: dict) -> str:
@@ -121,10 +124,7 @@ def _k(n: int) -> str:
     return f"{n / 1000:.0f}k" if n >= 1000 else str(n)
 
 
-def _show_loops(rows: list[dict], total: dict, as_json: bool) -> None:
-    if as_json:
-        echo_json({"rows": rows, "total": total})
-        return
+def _show_loops(rows: list[dict], total: dict) -> None:
     if not total["sessions"]:
         click.echo("no sessions imported yet (run `farm sessions import`)")
         return

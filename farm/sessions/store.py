@@ -286,6 +286,12 @@ def find_session(session_id: str) -> SessionRecord | None:
         db.close()
 
 
+def session_ids(db: sqlite3.Connection, prefix: str) -> list[str]:
+    """Every imported session id that starts with `prefix`."""
+    rows = db.execute("SELECT session_id FROM sessions WHERE session_id LIKE ? ESCAPE '\\'", (_like_prefix(prefix),))
+    return [r[0] for r in rows]
+
+
 def latest_session(cwd: Path) -> SessionRecord | None:
     """The newest imported session whose cwd is inside the git repo that holds `cwd`."""
     from farm import git

@@ -84,18 +84,21 @@ def build_site(farm: Farm, site_dir: Path | None = None) -> BuildReport:
             text = render.page_source(item) if isinstance(item, Page) else item.content
             files[item.path] = text.encode("utf-8")
         report.pages = sum(isinstance(item, Page) for item in items)
-        report.written, report.removed = clock("write", lambda: write_files(docs, files))
+        report.written, report.removed = clock("write", lambda: write_files(docs, files, save=False))
         nav = [(path, title) for path, title in NAV]
         rendered = clock("render", lambda: render.render(
             farm.root, docs, report.site_dir, nav, report.written + report.removed))
+        # Only a render that succeeded makes the pages "unchanged": after a failed one, the
+        # next build still sees them as changed and renders them.
+        save_manifest(docs, {path: hashlib.sha256(content).hexdigest() for path, content in files.items()})
     report.render_mode = rendered.mode
     report.warnings = data.warnings + rendered.warnings
     return report
 
 
-def write_files(folder: Path, files: dict[str, bytes]) -> tuple[list[str], list[str]]:
+def write_files(folder: Path, files: dict[str, bytes], save: bool = True) -> tuple[list[str], list[str]]:
     """Write the files whose content changed since the last build; delete the ones gone.
-    Returns (written, removed) paths."""
+    Returns (written, removed) paths. `save=False` leaves the manifest for `save_manifest`."""
     from farm.fsutil import atomic_write
 
     manifest = _manifest(folder)
@@ -112,8 +115,13 @@ def write_files(folder: Path, files: dict[str, bytes]) -> tuple[list[str], list[
     for path in removed:
         (folder / path).unlink(missing_ok=True)
         del manifest[path]
-    (folder / MANIFEST).write_text(json.dumps(manifest, sort_keys=True), encoding="utf-8")
+    if save:
+        save_manifest(folder, manifest)
     return written, removed
+
+
+def save_manifest(folder: Path, manifest: dict[str, str]) -> None:
+    (folder / MANIFEST).write_text(json.dumps(manifest, sort_keys=True), encoding="utf-8")
 
 
 def _manifest(folder: Path) -> dict[str, str]:
@@ -149,14 +157,26 @@ def watched_signature(farm: Farm) -> tuple:
         for dirpath, dirnames, filenames in os.walk(base):
             dirnames[:] = [d for d in dirnames if not d.startswith(".")]
             for name in filenames:
-                st = os.stat(os.path.join(dirpath, name))
-                stamps.append((dirpath, name, st.st_mtime_ns, st.st_size))
+                stamps.append((dirpath, name, *_stamp(os.path.join(dirpath, name))))
     for extra in ("mkdocs.yml", "AGENTS.md", "CLAUDE.md"):
         path = farm.root / extra
         if path.exists():
-            st = path.stat()
-            stamps.append((str(path), st.st_mtime_ns, st.st_size))
+            stamps.append((str(path), *_stamp(str(path))))
     return tuple(sorted(stamps))
+
+
+def _stamp(path: str) -> tuple[int, int]:
+    """A file's (mtime, size); a dangling link or a file gone mid-walk is the link's own, or (0, -1)."""
+    import os
+
+    try:
+        st = os.stat(path)
+    except OSError:
+        try:
+            st = os.lstat(path)
+        except OSError:
+            return (0, -1)
+    return (st.st_mtime_ns, st.st_size)
 
 
 def serve_site(farm: Farm, *, host: str = "127.0.0.1", port: int = 8000, interval: float = 1.0,
@@ -179,7 +199,12 @@ def serve_site(farm: Farm, *, host: str = "127.0.0.1", port: int = 8000, interva
         def log_message(self, format, *args):  # noqa: A002 - the stdlib's name
             pass
 
-    server = ThreadingHTTPServer((host, port), partial(Quiet, directory=str(site)))
+    try:  # only binding the port is "cannot serve"; any other OSError is its own error
+        server = ThreadingHTTPServer((host, port), partial(Quiet, directory=str(site)))
+    except OSError as exc:
+        from farm.errors import InvalidInput
+
+        raise InvalidInput(f"cannot serve on {host}:{port} ({exc.strerror}); try --port") from None
     threading.Thread(target=server.serve_forever, daemon=True).start()
     on_ready(f"http://{host}:{server.server_address[1]}/")
     stop = stop or threading.Event()

@@ -70,9 +70,11 @@ def site_pages(data: SiteData, link: Link) -> list[Page | Asset]:
         kinds_page(data, link),
         task_types_page(data, link),
         Asset("charts/cost.svg", charts.cost_chart(series)),
+        Asset("charts/cost-small.svg", charts.cost_chart(series, small=True)),
     ]
     if data.spend and data.spend.by_day:
         out.append(Asset("charts/spend-by-day.svg", charts.spend_chart(data.spend.by_day)))
+        out.append(Asset("charts/spend-by-day-small.svg", charts.spend_chart(data.spend.by_day, small=True)))
     out += [correction_page(c, data, link) for c in data.corrections]
     return out
 
@@ -82,6 +84,8 @@ def site_pages(data: SiteData, link: Link) -> list[Page | Asset]:
 
 def home_page(data: SiteData, link: Link, series: list[tuple[str, float, float]]) -> Page:
     src = "index.md"
+    if not data.corrections:
+        return _welcome_page(data)
     counts = Counter(c.tracked.status for c in data.corrections)
     missed = sum(_miss_cost(c) for c in data.corrections)
     avoided = [c.tracked.est_cost_avoided_usd for c in data.corrections if _avoided(c) is not None]
@@ -93,8 +97,9 @@ def home_page(data: SiteData, link: Link, series: list[tuple[str, float, float]]
             for s in STATUSES
         ) + f'<span class="farm-count"><span class="farm-count-n">{len(data.corrections)}</span> <span>in all</span></span></div>'),
         "## Cost of misses vs cost avoided",
-        "![Cost of misses and estimated cost avoided over time](charts/cost.svg){ .farm-chart }"
-        if series else "_No costs recorded yet._",
+        _chart("cost", "Cost of misses and estimated cost avoided over time") if len(series) >= 2 else
+        _p("Too little history for a chart yet: it needs costs from two weeks or more.") if series else
+        "_No costs recorded yet._",
         _html(f"<p>Misses with a known cost: <strong>{money(missed)}</strong>. Estimated cost avoided: "
               f"<strong>{money(sum(avoided))}</strong> (90% interval {money(sum(_avoided_low(c) for c in data.corrections))}"
               f"–{money(sum(_avoided_high(c) for c in data.corrections))}) from {len(avoided)} holding or improved "
@@ -112,6 +117,32 @@ def home_page(data: SiteData, link: Link, series: list[tuple[str, float, float]]
     if data.warnings:
         parts += ["## Files farm could not read", _html("<ul>" + "".join(f"<li>{esc(w)}</li>" for w in data.warnings) + "</ul>")]
     return Page(src, "Home", _join(parts), nav="Home")
+
+
+def _chart(name: str, alt: str) -> str:
+    """A chart that stays readable: a narrow drawing with larger labels on a phone."""
+    return _html(f'<picture><source media="(max-width: 44.9375em)" srcset="charts/{name}-small.svg">'
+                 f'<img class="farm-chart" src="charts/{name}.svg" alt="{esc(alt)}"></picture>')
+
+
+def _welcome_page(data: SiteData) -> Page:
+    """A farm with no correction yet: how to start, instead of empty tables and $0.00."""
+    steps = [
+        ("After an agent session that went wrong, record the miss and the rule that prevents it:",
+         "farm capture"),
+        ("See which corrections hold and which leak:", "farm status"),
+        ("Bring in the sessions' tokens and cost (Claude Code, Codex):", "farm sessions import"),
+        ("Build this site again:", "farm site build"),
+    ]
+    items = "".join(f"<li>{esc(text)} <code>{esc(command)}</code></li>" for text, command in steps)
+    body = _join([
+        _html(f'<h1 id="home">{esc(data.name)} corrections</h1>'),
+        _p("No corrections yet. A correction is a miss an agent made, turned into something durable: "
+           "a test, a grader rule, a line in AGENTS.md / CLAUDE.md, or a skill."),
+        "## Get started",
+        _html(f'<ol class="farm-steps">{items}</ol>'),
+    ])
+    return Page("index.md", "Home", body, nav="Home")
 
 
 def _leaking(corrections: list[CorrectionView], link: Link, src: str) -> str:
@@ -153,7 +184,7 @@ def correction_page(c: CorrectionView, data: SiteData, link: Link) -> Page:
         "## What went wrong", _html(f'<div class="farm-prose">{prose(c.what)}</div>'),
         "## Rule", _html(f'<div class="farm-prose">{prose(c.rule)}</div>'),
         "## Artifact", _p(esc(KIND_HELP.get(c.kind, c.kind)) + "."),
-        *[_artifact(a, data.repo_url) for a in c.artifacts],
+        *_artifacts(c.artifacts, data.repo_url),
         "## Status and evidence", _p(f"<strong>{t.status}</strong>: {esc(STATUS_HELP[t.status])}."),
         _figures(c), "### Events", _events(t.events, data.repo_url),
     ]
@@ -168,6 +199,19 @@ def _tag_links(tags: list[str], link: Link, src: str) -> str:
         return ""
     items = ", ".join(f'<a href="{link(src, "tags.md", anchor("tag", tag))}">{esc(tag)}</a>' for tag in tags)
     return f'<p class="farm-tags">Tags: {items}</p>'
+
+
+def _artifacts(artifacts, repo_url: str | None) -> list[str]:
+    """Each artifact with its text, but a copy of one already shown (a skill's SKILL.md in both
+    .claude/ and .agents/) as its path only."""
+    out, seen = [], set()
+    for a in artifacts:
+        if a.text is not None and a.text in seen:
+            out.append(_html(f'<p class="farm-file">{_file_link(a.path, repo_url)} (the same text as above)</p>'))
+            continue
+        seen.add(a.text)
+        out.append(_artifact(a, repo_url))
+    return out
 
 
 def _artifact(a, repo_url: str | None) -> str:
@@ -206,7 +250,7 @@ def _figures(c: CorrectionView) -> str:
         who = " · ".join(esc(origin[k]) for k in ("agent", "model", "session_id") if origin.get(k))
         tokens = ", ".join(f"{esc(k)} {int(v):,}" for k, v in sorted((origin.get("tokens") or {}).items()))
         rows.append(("Original session", " — ".join(x for x in (who, tokens) if x) or None))
-    body = "".join(f"<tr><th>{name}</th><td>{value if isinstance(value, str) else esc(value)}</td></tr>"
+    body = " ".join(f"<tr><th>{name}</th> <td>{value if isinstance(value, str) else esc(value)}</td></tr>"
                    for name, value in rows if value is not None)
     return _html(f'<table class="farm-figures"><tbody>{body}</tbody></table>')
 
@@ -214,14 +258,13 @@ def _figures(c: CorrectionView) -> str:
 def _events(events: list, repo_url: str | None) -> str:
     if not events:
         return _p("No events recorded.")
-    rows = "".join(
-        f'<tr><td>{e.at:%Y-%m-%d %H:%M}</td><td><span class="farm-event farm-event-{esc(e.type)}">{esc(e.type)}</span></td>'
-        f"<td>{esc(e.session_id or '')}</td><td>{money(e.cost_usd) if e.cost_usd is not None else ''}</td>"
-        f"<td>{esc(e.text or '')}</td><td>{_file_link(e.path, repo_url, 'file')}</td></tr>"
+    rows = (
+        [f"{e.at:%Y-%m-%d %H:%M}", f'<span class="farm-event farm-event-{esc(e.type)}">{esc(e.type)}</span>',
+         f'<span class="farm-id">{esc(e.session_id or "")}</span>', money(e.cost_usd) if e.cost_usd is not None else "",
+         f'<span class="farm-detail">{esc(e.text or "")}</span>', _file_link(e.path, repo_url, "file")]
         for e in sorted(events, key=lambda e: e.at)
     )
-    return _html(f"<table><thead><tr><th>when</th><th>event</th><th>session</th><th>cost</th><th>detail</th>"
-                 f"<th></th></tr></thead><tbody>{rows}</tbody></table>")
+    return _table(["when (UTC)", "event", "session", "cost", "detail", "file"], rows, NUMERIC)
 
 
 def _files(c: CorrectionView, repo_url: str | None) -> str:
@@ -249,12 +292,15 @@ def spend_page(data: SiteData, link: Link) -> Page:
         parts.append(_p("No sessions imported yet. Run <code>farm sessions import</code> (or turn on "
                         "<code>record_sessions</code> so session summaries are committed), then build the site again."))
         return Page("spend.md", "Spend", _join(parts), nav="Spend")
-    source = ("sessions imported on this machine (<code>farm sessions import</code>)" if s.source == "store"
-              else "the session summaries committed in <code>corrections/log/sessions/</code> (cost only)")
+    source = ("this repo's sessions imported on this machine (<code>farm sessions import</code>; "
+              "<code>farm spend --repo .</code> gives the same figures, <code>farm spend</code> every repo's)"
+              if s.source == "store"
+              else "the session summaries committed in <code>corrections/log/sessions/</code>, the whole team's "
+                   "(cost only; <code>farm spend</code> reads this machine's imported sessions instead)")
     parts += [
         _p(f"From {source}: {s.total.get('sessions', 0)} sessions, {_cost(s.total)} in all."),
         "## By day",
-        "![Cost by day](charts/spend-by-day.svg){ .farm-chart }" if s.by_day else "",
+        _chart("spend-by-day", "Cost by day") if s.by_day else "",
         "## By task type", _spend_table(s.by_task_type, "task type"),
         "## Per completed loop",
         _p("A completed loop is a session that ended in a commit. Cost per loop divides all the spend of a "
@@ -288,31 +334,29 @@ def _spend_table(rows: list[dict], key: str) -> str:
     if not rows:
         return _p("None.")
     tokens = any(_tokens(r) for r in rows)  # committed summaries carry cost only
-    body = "".join(f"<tr><td>{esc(r['key'])}</td><td>{r.get('sessions', '')}</td>"
-                   + (f"<td>{_tokens(r)}</td>" if tokens else "") + f"<td>{_cost(r)}</td></tr>" for r in rows)
-    head = f"<th>{key}</th><th>sessions</th>" + ("<th>tokens</th>" if tokens else "") + "<th>cost</th>"
-    return _html(f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
+    headers = [key, "sessions", *(["tokens"] if tokens else []), "cost"]
+    return _table(headers, ([esc(r["key"]), str(r.get("sessions", "")), *([_tokens(r)] if tokens else []), _cost(r)]
+                            for r in rows), NUMERIC)
 
 
 def _loops_table(rows: list[dict], total: dict) -> str:
-    def row(r: dict, name: str) -> str:
+    def row(r: dict, name: str) -> list[str]:
         per_loop = r.get("cost_per_loop_usd")
         tokens = r.get("tokens_per_loop")
-        return (f"<tr><td>{name}</td><td>{r.get('sessions', 0)}</td><td>{r.get('loops', 0)}</td>"
-                f"<td>{f'{tokens:,}' if tokens else ''}</td><td>{money(per_loop) if per_loop is not None else 'no loops'}</td></tr>")
+        return [name, str(r.get("sessions", 0)), str(r.get("loops", 0)), f"{tokens:,}" if tokens else "",
+                money(per_loop) if per_loop is not None else "no loops"]
 
-    body = "".join(row(r, esc(r["key"])) for r in rows) + row(total, "<strong>all</strong>")
-    return _html("<table><thead><tr><th>task type</th><th>sessions</th><th>loops</th><th>tokens per loop</th>"
-                 f"<th>cost per loop</th></tr></thead><tbody>{body}</tbody></table>")
+    body = [row(r, esc(r["key"])) for r in rows] + [row(total, "<strong>all</strong>")]
+    if not any(r[3] for r in body):  # committed summaries carry no tokens: no empty column
+        return _table(["task type", "sessions", "loops", "cost per loop"], ([r[0], r[1], r[2], r[4]] for r in body), NUMERIC)
+    return _table(["task type", "sessions", "loops", "tokens per loop", "cost per loop"], body, NUMERIC)
 
 
 def _growth_table(rows: list[dict]) -> str:
-    body = "".join(
-        f"<tr><td><code>{esc(r['key'])}</code></td><td>{esc(r.get('task_type') or '')}</td>"
-        f"<td>{int(r.get('context_first') or 0):,}</td><td>{int(r.get('context_peak') or 0):,}</td>"
-        f"<td>{esc(r.get('context_growth'))}×</td><td>{_cost(r)}</td></tr>" for r in rows)
-    return _html("<table><thead><tr><th>session</th><th>task type</th><th>first context</th><th>peak context</th>"
-                 f"<th>growth</th><th>cost</th></tr></thead><tbody>{body}</tbody></table>")
+    body = ([f'<code class="farm-id">{esc(r["key"])}</code>', esc(r.get("task_type") or ""),
+             f"{int(r.get('context_first') or 0):,}", f"{int(r.get('context_peak') or 0):,}",
+             f"{esc(r.get('context_growth'))}×", _cost(r)] for r in rows)
+    return _table(["session", "task type", "first context", "peak context", "growth", "cost"], body, NUMERIC)
 
 
 # --- audit ------------------------------------------------------------------
@@ -326,7 +370,8 @@ def audit_page(findings: list[dict] | None, link: Link) -> Page:
     parts.append(_p("What keeps failing and where the money goes, most pressing first (<code>farm audit</code>)."))
     items = []
     for f in findings:
-        evidence = "".join(f"<li><strong>{esc(k)}</strong>: {esc(_plain(v))}</li>" for k, v in (f.get("evidence") or {}).items())
+        evidence = " ".join(f"<li><strong>{esc(_words(k))}</strong>: {esc(_plain(v, k))}</li>"
+                            for k, v in (f.get("evidence") or {}).items())
         corrections = [f["evidence"]["correction"]] if "correction" in (f.get("evidence") or {}) else []
         corrections += list((f.get("evidence") or {}).get("corrections") or [])
         links = ", ".join(f'<a href="{link("audit.md", f"corrections/{cid}.md", None)}">{esc(cid)}</a>'
@@ -360,10 +405,17 @@ def inbox_page(groups: list[dict]) -> Page:
     return Page("inbox.md", "Inbox", _join(parts), nav="Inbox")
 
 
-def _plain(value) -> str:
+def _plain(value, key: str = "") -> str:
     if isinstance(value, (list, tuple)):
         return ", ".join(str(v) for v in value)
+    if "usd" in key.split("_") and isinstance(value, (int, float)):
+        return money(value)
     return str(value)
+
+
+def _words(key: str) -> str:
+    """A field name as words: `cost_of_recurrences_usd` → "cost of recurrences"."""
+    return " ".join(w for w in key.split("_") if w != "usd")
 
 
 def _is_id(text: str) -> bool:
@@ -436,16 +488,14 @@ def _correction_table(group: Iterable[CorrectionView], link: Link, src: str, col
         "misses": lambda c: str(c.tracked.misses_before),
         "sessions": lambda c: str(c.tracked.exposure_sessions),
         "recurred": lambda c: str(c.tracked.recurrences_after),
-        "recurrence cost": lambda c: money(getattr(c.tracked, "recurrence_cost_usd", None)),
+        "recurrence cost": lambda c: money(_recurrence_cost(c)),
         "catches": lambda c: str(c.tracked.catches),
         "cost": lambda c: money(c.tracked.origin_cost_usd),
         "avoided": lambda c: money(c.tracked.est_cost_avoided_usd),
         "before": lambda c: f"{getattr(c.tracked, 'before_k', 0)}/{getattr(c.tracked, 'before_n', 0)}",
         "after": lambda c: f"{getattr(c.tracked, 'after_k', 0)}/{getattr(c.tracked, 'after_n', 0)}",
     }
-    head = "".join(f"<th>{name}</th>" for name in columns)
-    body = "".join("<tr>" + "".join(f"<td>{cells[name](c)}</td>" for name in columns) + "</tr>" for c in group)
-    return _html(f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
+    return _table(columns, ([cells[name](c) for name in columns] for c in group), NUMERIC)
 
 
 def cost_series(corrections: list[CorrectionView], today: datetime | None = None) -> list[tuple[str, float, float]]:
@@ -498,6 +548,12 @@ def _accrued(landed: datetime, value: float, end: datetime, today: datetime) -> 
     return value if span <= 0 else value * min(1.0, (end - landed).total_seconds() / span)
 
 
+def _recurrence_cost(c: CorrectionView) -> float | None:
+    """What its recurrences cost, or None ("unknown", as the CLI says) when none carries a cost."""
+    costs = [e.cost_usd for e in c.tracked.events if e.type == "recurrence" and e.cost_usd is not None]
+    return getattr(c.tracked, "recurrence_cost_usd", None) if costs else None
+
+
 def _miss_cost(c: CorrectionView) -> float:
     return sum(e.cost_usd or 0.0 for e in c.tracked.events if e.type in ("miss", "recurrence"))
 
@@ -512,6 +568,24 @@ def _avoided_low(c: CorrectionView) -> float:
 
 def _avoided_high(c: CorrectionView) -> float:
     return getattr(c.tracked, "est_cost_avoided_high_usd", None) or 0.0
+
+
+def _table(headers: Iterable[str], rows: Iterable[Iterable[str]], numeric: Iterable[str] = ()) -> str:
+    """A table of trusted HTML cells. Cells are spaced so search snippets keep words apart;
+    each cell carries its column's name, so a phone shows a row as a labelled card."""
+    headers, numeric = list(headers), set(numeric)
+    head = " ".join(f"<th>{h}</th>" for h in headers)
+
+    def cell(name: str, value: str) -> str:
+        cls = ' class="farm-num"' if name in numeric else ""
+        return f'<td data-label="{esc(name)}"{cls}>{value}</td>'
+
+    body = " ".join("<tr>" + " ".join(cell(h, v) for h, v in zip(headers, row)) + "</tr>" for row in rows)
+    return _html(f'<div class="farm-table"><table><thead><tr>{head}</tr></thead> <tbody>{body}</tbody></table></div>')
+
+
+NUMERIC = ("misses", "sessions", "recurred", "recurrence cost", "catches", "cost", "avoided", "before", "after",
+           "tokens", "loops", "tokens per loop", "cost per loop", "first context", "peak context", "growth")
 
 
 def _html(text: str) -> str:

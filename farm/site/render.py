@@ -55,6 +55,8 @@ def page_source(page) -> str:
     import yaml
 
     meta = {"title": page.title}
+    if page.nav:  # the top pages are tables and lists: their width goes to the table, not a table of contents
+        meta["hide"] = ["toc"]
     if page.tags:
         meta["tags"] = list(page.tags)
     front = yaml.safe_dump(meta, allow_unicode=True, sort_keys=False, width=10_000)
@@ -83,13 +85,17 @@ def render(root: Path, docs_dir: Path, site_dir: Path, nav: list[tuple[str, str]
     _check_site_dir(root, site_dir)
     overrides = _overrides(root, docs_dir, site_dir, nav)
     state = {"key": _key(root, overrides, site_dir), "pages": sorted(_docs(docs_dir))}
-    same = _read_state(docs_dir) == state and (site_dir / "index.html").exists() and (site_dir / SEARCH_INDEX).exists()
+    same = (_read_state(docs_dir) == state and (site_dir / SEARCH_INDEX).exists()
+            and all((site_dir / link("", page)).exists() for page in state["pages"]))  # a deleted page comes back
     report = RenderReport(mode="full", pages=len(state["pages"]))
     if same and not changed:
         report.mode = "none"
         return report
     if same and len(changed) <= max(20, len(state["pages"]) // 2):
         report.mode = "dirty"
+    # Until this render succeeds, the site is not known to match the docs: a failed or
+    # interrupted one leaves no state behind, so the next build renders every page.
+    (docs_dir / STATE).unlink(missing_ok=True)
     started = time.perf_counter()
     with _captured_warnings() as warnings:
         try:
