@@ -104,3 +104,11 @@ def test_a_catastrophic_task_type_regex_runs_in_linear_time():
              "print(classify(None, [], 'a' * 5000 + '!', {'docs': '^(a+)+$', 'fix': 'ERROR'}))")
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0 and done.stdout.strip() == "None", done.stderr
+
+
+def test_a_committed_summary_never_holds_a_secret_in_a_model_name():
+    """attack round 2, B5: a transcript's `model` string reached the committed summary as it was."""
+    from farm.sessions.summaries import _clean
+
+    assert "xoxb-" not in _clean("xoxb-1234567890-1234567890123-AbCdEfGhIjKlMnOpQrStUvWx")
+    assert _clean("claude-sonnet-4-5-20250929") == "claude-sonnet-4-5-20250929"

@@ -43,9 +43,9 @@ def summary(record: SessionRecord, root: Path) -> dict:
         "duration_seconds": record.duration_seconds,
         "dir": where,
         "branch": redact(record.git_branch) if record.git_branch else None,
-        "models": record.models,
+        "models": [_clean(m) for m in record.models],
         "tokens": record.usage.as_dict(),
-        "tokens_by_model": {m: u.as_dict() for m, u in sorted(record.usage_by_model.items())},
+        "tokens_by_model": {_clean(m): u.as_dict() for m, u in sorted(record.usage_by_model.items())},
         "cost_usd": round(record.cost_usd, 6) if record.cost_usd is not None else None,
         "price_unknown": record.cost_usd is None,
         "task_type": record.task_type,
@@ -102,3 +102,10 @@ def _holds(path: Path, text: str) -> bool:
         return read_bytes_bounded(path, 1_000_000, path.name) == text.encode("utf-8")
     except (FarmError, OSError):
         return False
+
+
+def _clean(name: str) -> str:
+    """A model name as a transcript gave it: committed, so redacted like every other text."""
+    from farm.redact import redact
+
+    return redact(name) if isinstance(name, str) else name
