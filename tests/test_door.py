@@ -617,23 +617,16 @@ def _repo_in_state(base: Path, state: str) -> Path:
         git(repo, "commit", "-qm", "farm")
     if state == "detached":
         git(repo, "checkout", "-q", "--detach")
-    elif state == "merging":
-        git(repo, "checkout", "-q", "-b", "side")
-        (repo / "README.md").write_text("# side\n")
-        git(repo, "commit", "-qam", "side")
-        git(repo, "checkout", "-q", "main")
-        (repo / "README.md").write_text("# main\n")
-        git(repo, "commit", "-qam", "main")
-        subprocess.run(["git", "merge", "side"], cwd=repo, capture_output=True)
-    elif state == "rebasing":
-        git(repo, "checkout", "-q", "-b", "side")
-        (repo / "README.md").write_text("# side\n")
-        git(repo, "commit", "-qam", "side")
-        git(repo, "checkout", "-q", "main")
-        (repo / "README.md").write_text("# main\n")
-        git(repo, "commit", "-qam", "main")
-        git(repo, "checkout", "-q", "side")
-        subprocess.run(["git", "rebase", "main"], cwd=repo, capture_output=True)
+    elif state in ("merging", "rebasing"):
+        for branch in ("side", "main"):  # two branches that both change README.md: a conflict
+            git(repo, "checkout", "-q", *(["-b"] if branch == "side" else []), branch)
+            (repo / "README.md").write_text(f"# {branch}\n")
+            git(repo, "commit", "-qam", branch)
+        if state == "merging":
+            subprocess.run(["git", "merge", "side"], cwd=repo, capture_output=True)
+        else:
+            git(repo, "checkout", "-q", "side")
+            subprocess.run(["git", "rebase", "main"], cwd=repo, capture_output=True)
     elif state == "worktree":
         git(repo, "worktree", "add", "-q", str(base / "wt"), "-b", "wt")
         return base / "wt"
