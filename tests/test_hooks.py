@@ -214,3 +214,16 @@ def test_summaries_written_for_this_repo_only_when_opted_in(repo, tmp_path):
     mtime = path.stat().st_mtime_ns
     assert run_farm(*args).json()["summaries_written"] == 0
     assert path.stat().st_mtime_ns == mtime
+
+
+def test_hooks_install_over_a_pipe_where_the_settings_belong_is_one_line(farm):
+    """attack round 2: a FIFO .claude/settings.json hung `farm hooks install claude`."""
+    import os
+    import subprocess
+    import sys
+
+    (farm / ".claude").mkdir(exist_ok=True)
+    os.mkfifo(farm / ".claude" / "settings.json")
+    done = subprocess.run([sys.executable, "-m", "farm", "hooks", "install", "claude"], cwd=farm,
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2 and "settings.json" in done.stderr and "Traceback" not in done.stderr

@@ -166,8 +166,9 @@ def _ignore_local(farm) -> list:
 
     if LOCAL_SETTINGS in git.ignored_paths(farm.root, [LOCAL_SETTINGS]):
         return []
-    path = farm.root / ".gitignore"
-    text = path.read_text(encoding="utf-8") if path.exists() else ""
+    from farm.sync import read_text
+
+    text = read_text(farm.root, ".gitignore") or ""  # bounded, and never through a link out of the repo
     sep = "" if not text or text.endswith("\n") else "\n"
     return [Planned(".gitignore", f"{text}{sep}# farm: this machine's farm (FARM_BIN) for the Claude Code hooks\n/{LOCAL_SETTINGS}\n")]
 
@@ -305,10 +306,15 @@ def _set_env(settings: dict, farm_bin: str | None) -> bool:
 
 
 def _read_settings(path: Path) -> dict:
+    from farm.errors import UnreadableFile
+    from farm.fsutil import read_bytes_bounded
+
     if not path.exists():
         return {}
-    try:
-        data = json.loads(path.read_text(encoding="utf-8") or "{}")
+    try:  # bounded: a pipe or /dev/zero where the settings belong is one line, never a hang
+        data = json.loads(read_bytes_bounded(path, 10_000_000, str(path)).decode("utf-8") or "{}")
+    except UnreadableFile as exc:
+        raise InvalidInput(f"{exc}; left as it is") from None
     except (ValueError, OSError) as exc:
         raise InvalidInput(f"{path}: not valid JSON, left as it is ({exc})") from None
     if not isinstance(data, dict):
