@@ -24,9 +24,10 @@ def retire(farm: Farm, correction_id: str, why: str, *, commit: bool = True) -> 
                 row = index.correction(correction_id)
             if row.status == "retired":
                 raise InvalidInput(f"{correction_id} is already retired")
-            correction = model.load_correction(inside(farm.root, row.path))
+            path = inside(farm.root, row.path)
+            correction = model.load_correction(path)
             correction.status = "retired"
-            planned = [Planned(row.path, model.dump_correction(correction))]
+            planned = [Planned(row.path, retired_text(model.read_text(path, row.path), row.path, correction))]
             if correction.kind == "prompt":
                 peers = [row_to_correction(r) for r in index.corrections()
                          if r.kind == "prompt" and r.status == "active" and r.id != correction_id]
@@ -43,3 +44,24 @@ def clean_why(why: str) -> str:
     if not text:
         raise InvalidInput("--why is empty: say why the correction is retired")
     return text
+
+
+def retired_text(text: str, name: str, correction: model.Correction) -> str:
+    """The correction file with only its `status:` line changed, so a person's comments, key
+    order and wording in the file survive; written whole again only when that edit would not
+    read back as exactly this correction, retired."""
+    import re
+
+    match = re.match(r"(---\r?\n)(.*?)(\r?\n---\r?\n)", text, re.S)
+    if match:
+        head = match.group(2)
+        line = re.compile(r"^status:[^\S\r\n]*\S[^\r\n]*?(?P<comment>[^\S\r\n]+#[^\r\n]*)?$", re.M)
+        if len(line.findall(head)) == 1:
+            edited = line.sub(lambda m: "status: retired" + (m.group("comment") or ""), head)
+            candidate = text[:match.start(2)] + edited + text[match.end(2):]
+            try:
+                if model.parse_correction(candidate, name) == correction:
+                    return candidate
+            except Exception:  # noqa: BLE001 - any doubt: write the file whole, as before
+                pass
+    return model.dump_correction(correction)

@@ -284,3 +284,16 @@ def test_gitignored_artifact_is_written_and_the_rest_still_committed(farm):
     assert result.code == 0 and ".gitignore excludes them: CLAUDE.md" in result.out
     assert "Rule for agents." in (farm / "CLAUDE.md").read_text()
     assert "AGENTS.md" in git(farm, "show", "--name-only", "--format=", "HEAD")
+
+
+def test_retire_keeps_a_persons_comments_and_wording_in_the_file(farm):
+    """attack round 2 (LOW): retire rewrote the whole file and dropped hand-written YAML comments."""
+    cid = capture("--new").json()["id"]
+    path = farm / "corrections" / f"{cid}.md"
+    text = path.read_text().replace("tags: []", "tags: [] # team tags").replace("---\n", "---\n# reviewed by bob\n", 1)
+    path.write_text(text)
+    git(farm, "commit", "-qam", "hand edit")
+    assert run_farm("retire", cid, "--why", "done").code == 0
+    after = path.read_text()
+    assert "# reviewed by bob" in after and "tags: [] # team tags" in after and "status: retired" in after
+    assert after.replace("status: retired", "status: active") == text
