@@ -171,3 +171,25 @@ def _why(exc: OSError) -> str:
                errno.ENOTDIR: "a parent is not a folder", errno.EACCES: "permission denied",
                errno.ENAMETOOLONG: "name too long", errno.ENXIO: "not a regular file (no device)"}
     return reasons.get(exc.errno, f"cannot read ({exc.strerror or exc})")
+
+
+MAX_REPO_TEXT = 200_000_000  # people keep long agent files (a 127 MB AGENTS.md works); a pipe is refused
+
+
+def read_repo_text(root: Path, rel: str, limit: int = MAX_REPO_TEXT) -> str | None:
+    """The text of the repo file `rel` as it is (CRLF and BOM kept), or None when nothing is
+    there. A path out of the tree or into .git/, a folder, a pipe, a device, a symlink loop or
+    bytes that are not UTF-8 are one InvalidInput naming the file, never a hang."""
+    from farm.errors import UnreadableFile
+
+    path = inside(root, rel)
+    if path.is_dir():
+        raise InvalidInput(f"{rel}: is a folder where farm expects a file")
+    if not path.exists() and not path.is_symlink():
+        return None
+    try:
+        return read_bytes_bounded(path, limit, rel).decode("utf-8")
+    except UnreadableFile as exc:
+        raise InvalidInput(str(exc)) from None
+    except UnicodeDecodeError as exc:
+        raise InvalidInput(f"{rel}: not UTF-8 (byte {exc.start}); farm leaves it alone") from None

@@ -193,11 +193,6 @@ def _staged_renames(root: Path, states: dict[str, PathState]) -> None:
             states[source] = PathState(states[source].code, renamed_to=dest)
 
 
-def dirty_paths(root: Path, paths: list[str]) -> set[str]:
-    """Those of `paths` (relative to root) with uncommitted changes, staged or not."""
-    return {p for p, state in path_states(root, paths).items() if not state.ignored}
-
-
 def untracked_paths(root: Path, paths: list[str]) -> list[str]:
     """Files under `paths` that git does not track and .gitignore does not exclude, sorted."""
     if not paths:
@@ -494,14 +489,6 @@ def newest_commits(root: Path, paths: list[str]) -> dict[str, tuple[int, str]]:
         for path in lines[1:]:
             newest.setdefault(path, (rank, lines[0]))
     return newest
-
-
-def tracked_paths(root: Path, paths: list[str]) -> set[str]:
-    """Those of `paths` (relative to root) that git tracks."""
-    if not paths:
-        return set()
-    out = _repo(root).git.ls_files("-z", "--", *paths)
-    return {p for p in out.split("\0") if p}
 
 
 def read_blob(root: Path, blob_id: str) -> bytes | None:

@@ -280,26 +280,14 @@ class Plan:
         return bool(self.conflicts) or any(c.action != "adopt" for c in self.changes)
 
 
-MAX_AGENT_FILE = 200_000_000  # people keep long agent files; a pipe or /dev/zero is refused, not read
+MAX_AGENT_FILE = 200_000_000  # the fingerprint reads templates and the manifest with the same cap
 
 
 def read_text(root: Path, rel: str) -> str | None:
-    """The text of `rel`, or None when it is not there; a folder, a pipe, a device, a symlink
-    loop or bytes that are not UTF-8 are an InvalidInput naming the file (never a hang)."""
-    from farm.errors import UnreadableFile
-    from farm.fsutil import read_bytes_bounded
+    """The text of `rel`, or None when it is not there (see `fsutil.read_repo_text`)."""
+    from farm.fsutil import read_repo_text
 
-    path = inside(root, rel)
-    if path.is_dir():
-        raise InvalidInput(f"{rel}: is a folder where farm expects a file")
-    if not path.exists():
-        return None
-    try:
-        return read_bytes_bounded(path, MAX_AGENT_FILE, rel).decode("utf-8")
-    except UnreadableFile as exc:
-        raise InvalidInput(str(exc)) from None
-    except UnicodeDecodeError:
-        raise InvalidInput(f"{rel}: not UTF-8 text") from None
+    return read_repo_text(root, rel, MAX_AGENT_FILE)
 
 
 def block_inner(text: str, rel: str) -> str | None:
