@@ -237,7 +237,10 @@ def _verdict(file_status: str, t: Tracked, min_exposure: int) -> tuple[str, str]
     if t.landed_at is None:
         return "unproven", "not committed yet"
     if t.p_value is None:
-        why = f"{before}: no rate to compare with" if t.before_n < t.before_k else "no sessions on record before it landed"
+        if t.before_n == 0:
+            why = "no sessions on record before it landed, so no rate to compare with (`farm sessions import` reads them)"
+        else:
+            why = f"{before}, fewer than the misses (the record is incomplete): no rate to compare with"
         return ("leaking" if t.after_k else "unproven"), f"{after}; {why}"
     chance = f"P = {t.p_value:.3g} at the old rate"
     if t.after_k:

@@ -125,6 +125,13 @@ def test_two_misses_with_one_session_on_record_give_no_rate_and_no_claim(farm):
     assert row["est_cost_avoided_usd"] is None and row["expected_repeats"] is None
 
 
+def test_a_miss_with_no_sessions_on_record_says_so_instead_of_one_in_zero(farm):
+    capture()
+    row = _row()
+    assert (row["before_k"], row["before_n"]) == (1, 0) and row["status"] == "unproven"
+    assert "no sessions on record before it landed" in row["verdict"] and "in 0 sessions" not in row["verdict"]
+
+
 def test_a_claim_never_exceeds_one_miss_per_session(farm):
     cid = _landed_with_history(farm, before=3, after=10)
     for n in range(3):  # with the origin, four misses in three sessions
